@@ -1,0 +1,5 @@
+"""grade: an auto-grader for numpy deep-learning homework."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

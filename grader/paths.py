@@ -1,0 +1,58 @@
+"""Where things live: the course folder, its assignments, references, dataset
+manifests, and the dataset cache. Every other module asks here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+from grader.errors import ConfigError
+
+COURSE_DIR_ENV = "GRADER_COURSE_DIR"
+DATA_DIR_ENV = "GRADER_DATA_DIR"
+MIRROR_ENV = "GRADER_MIRROR"
+
+
+def course_dir() -> Path:
+    """The folder holding ``assignments/``, ``reference/`` and ``datasets/``.
+
+    ``GRADER_COURSE_DIR`` wins; otherwise the checkout the package lives in.
+    """
+    env = os.environ.get(COURSE_DIR_ENV)
+    root = Path(env) if env else Path(__file__).resolve().parent.parent
+    if not (root / "assignments").is_dir():
+        raise ConfigError(
+            f"no course folder at {root} (it needs an assignments/ folder); "
+            f"set {COURSE_DIR_ENV} to the folder that holds assignments/ and reference/"
+        )
+    return root
+
+
+def assignments_dir() -> Path:
+    return course_dir() / "assignments"
+
+
+def reference_dir() -> Path:
+    return course_dir() / "reference"
+
+
+def dataset_manifests_dir() -> Path:
+    return course_dir() / "datasets"
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The dataset cache: ``--data-dir``, then ``GRADER_DATA_DIR``, then a
+    per-user cache folder."""
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_cache_dir("grade")) / "datasets"
+
+
+def mirror(override: str | None = None) -> str | None:
+    """The mirror (base URL or directory) tried before the S3 URLs, if any."""
+    return override or os.environ.get(MIRROR_ENV) or None
