@@ -1,0 +1,183 @@
+"""Assignments: reading manifests and matching submission files to them.
+
+An assignment lives in ``assignments/<id>/`` with a versioned
+``assignment.toml`` (id, title, file patterns, limits, rubric items, manual
+items, datasets, profiles), a student stub, a handout and public checks. Its
+hidden reference solution and checks live in ``reference/<id>/``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader import paths
+from grader.errors import ConfigError, UnknownAssignmentError
+from grader.rubric import ManualItem, RubricItem
+from grader.sandbox.session import Limits
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+SCHEMA_VERSION = 1
+MANIFEST = "assignment.toml"
+VISIBILITIES = ("visible", "hidden")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A way of grading: ``official`` (the course's data and thresholds) or a
+    documented quicker variant. ``settings`` is read by the assignment's checks."""
+
+    name: str
+    description: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    limits: Limits | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    title: str
+    folder: Path
+    file_patterns: tuple[str, ...]
+    stub: str
+    handout: str
+    items: tuple[RubricItem, ...]
+    manual: tuple[ManualItem, ...]
+    datasets: tuple[str, ...]
+    limits: Limits
+    profiles: dict[str, Profile]
+    default_profile: str
+    adaptation_penalty: float = 0.0
+    """Fraction of an item's points an adaptation costs (instructor's choice)."""
+
+    @property
+    def points(self) -> float:
+        return sum(item.points for item in self.items)
+
+    @property
+    def manual_points(self) -> float:
+        return sum(item.points for item in self.manual)
+
+    @property
+    def reference_folder(self) -> Path:
+        return paths.reference_dir() / self.id
+
+    def profile(self, name: str | None) -> Profile:
+        key = name or self.default_profile
+        if key not in self.profiles:
+            raise UnknownAssignmentError(
+                f"assignment {self.id} has no profile {key!r}; it has: {', '.join(sorted(self.profiles))}")
+        return self.profiles[key]
+
+    def matches(self, filename: str) -> bool:
+        name = filename.lower()
+        return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in self.file_patterns)
+
+
+def _require(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in data:
+        raise ConfigError(f"{where}: missing {key!r}")
+    value = data[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: {key!r} should be a {kind.__name__}")
+    return value
+
+
+def _limits(raw: dict[str, Any], base: Limits, where: str) -> Limits:
+    known = set(Limits.__dataclass_fields__)
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown limits {sorted(unknown)}")
+    values = {key: getattr(base, key) for key in known}
+    values.update(raw)
+    return Limits(**values)
+
+
+def load_manifest(folder: Path) -> Assignment:
+    """Read and validate ``folder/assignment.toml``."""
+    path = folder / MANIFEST
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{folder} has no {MANIFEST}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ConfigError(f"{where}: schema_version {version!r} is not supported (this grader reads {SCHEMA_VERSION})")
+    limits = _limits(data.get("limits", {}), Limits(), where)
+    items = []
+    for raw in data.get("items", []):
+        item = RubricItem(
+            id=str(_require(raw, "id", str, where)), name=_require(raw, "name", str, where),
+            points=_require(raw, "points", float, where), check=_require(raw, "check", str, where),
+            visibility=raw.get("visibility", "visible"), needs=tuple(raw.get("needs", ())),
+        )
+        if item.visibility not in VISIBILITIES or item.points < 0:
+            raise ConfigError(f"{where}: item {item.id}: bad visibility or points")
+        items.append(item)
+    if len({item.id for item in items}) != len(items):
+        raise ConfigError(f"{where}: rubric item ids must be unique")
+    profiles = {
+        name: Profile(name=name, description=raw.get("description", ""), settings=raw.get("settings", {}),
+                      limits=_limits(raw.get("limits", {}), limits, where) if "limits" in raw else None)
+        for name, raw in data.get("profiles", {"official": {"description": "the course's own grading"}}).items()
+    }
+    assignment = Assignment(
+        id=_require(data, "id", str, where), title=_require(data, "title", str, where), folder=folder,
+        file_patterns=tuple(_require(data, "file_patterns", list, where)),
+        stub=_require(data, "stub", str, where), handout=data.get("handout", "handout.md"),
+        items=tuple(items),
+        manual=tuple(ManualItem(name=m["name"], points=float(m["points"])) for m in data.get("manual", [])),
+        datasets=tuple(data.get("datasets", ())), limits=limits, profiles=profiles,
+        default_profile=data.get("default_profile", "official"),
+        adaptation_penalty=float(data.get("adaptation_penalty", 0.0)),
+    )
+    if assignment.id != folder.name:
+        raise ConfigError(f"{where}: id {assignment.id!r} differs from its folder name {folder.name!r}")
+    if assignment.default_profile not in profiles:
+        raise ConfigError(f"{where}: default_profile {assignment.default_profile!r} is not defined")
+    return assignment
+
+
+def all_assignments() -> list[Assignment]:
+    root = paths.assignments_dir()
+    return [load_manifest(folder) for folder in sorted(root.iterdir()) if (folder / MANIFEST).is_file()]
+
+
+def get(assignment_id: str) -> Assignment:
+    folder = paths.assignments_dir() / assignment_id
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+", assignment_id) or not (folder / MANIFEST).is_file():
+        known = ", ".join(a.id for a in all_assignments())
+        raise UnknownAssignmentError(f"unknown assignment {assignment_id!r}; known: {known}")
+    return load_manifest(folder)
+
+
+def detect(filename: str) -> Assignment:
+    """The assignment a submission's file name belongs to."""
+    found = [a for a in all_assignments() if a.matches(Path(filename).name)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        patterns = "; ".join(f"{a.id}: {', '.join(a.file_patterns)}" for a in all_assignments())
+        raise UnknownAssignmentError(
+            f"cannot tell which assignment {Path(filename).name!r} is for (file names per assignment: {patterns}); "
+            "name it after the pattern or pass --assignment ID")
+    names = ", ".join(a.id for a in found)
+    raise UnknownAssignmentError(f"{Path(filename).name!r} matches several assignments ({names}); pass --assignment ID")
+
+
+def module_name(filename: str) -> str:
+    """A valid module name for a submission file (its stem, cleaned)."""
+    stem = re.sub(r"\W", "_", Path(filename).stem) or "submission"
+    return stem if not stem[0].isdigit() else f"_{stem}"

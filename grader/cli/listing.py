@@ -1,0 +1,22 @@
+"""``grade list``: the assignments this course folder holds."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from grader.assignments import all_assignments
+
+
+@click.command("list")
+def list_command() -> None:
+    """Show the assignments: id, title, points, datasets, file pattern."""
+    table = Table(title="Assignments", title_justify="left")
+    for column in ("id", "title", "points", "datasets", "file pattern"):
+        table.add_column(column)
+    for assignment in all_assignments():
+        manual = f" + {assignment.manual_points:g} by hand" if assignment.manual else ""
+        table.add_row(assignment.id, assignment.title, f"{assignment.points:g}{manual}",
+                      ", ".join(assignment.datasets) or "-", ", ".join(assignment.file_patterns))
+    Console().print(table)

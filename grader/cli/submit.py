@@ -1,0 +1,60 @@
+"""``grade submit FILE``: grade one submission and show the result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from grader import assignments
+from grader.grading import grade_submission
+from grader.reporters import json_reporter, terminal
+from grader.rubric import CheckResult, RubricItem
+
+
+@click.command("submit")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--assignment", "assignment_id", help="Assignment id; detected from the file name by default.")
+@click.option("--profile", type=click.Choice(["official", "quick"]), default=None,
+              help="official: the course's data and thresholds (default); quick: a documented faster self-check.")
+@click.option("--json", "json_path", metavar="PATH|-", help="Write the result JSON to PATH, or to stdout with '-'.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also save the feedback shown here (.html for HTML, else text).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset cache folder.")
+@click.option("--timeout", type=float, help="Time budget for the whole submission, in seconds.")
+@click.option("--public-only", is_flag=True, help="Run only the checks students can see.")
+def submit_command(file: Path, assignment_id: str | None, profile: str | None, json_path: str | None,
+                   report_path: Path | None, data_dir: Path | None, timeout: float | None,
+                   public_only: bool) -> None:
+    """Grade FILE in a sandbox and explain every lost point."""
+    if not file.is_file():
+        raise click.UsageError(f"no such file: {file}")
+    assignment = assignments.get(assignment_id) if assignment_id else assignments.detect(file.name)
+    quiet = json_path == "-"
+    console = Console(stderr=quiet, record=report_path is not None)
+    with console.status(f"Grading {file.name} ({assignment.id})...", spinner="dots") as status:
+
+        def progress(kind: str, payload: Any) -> None:
+            if kind == "item" and isinstance(payload, RubricItem):
+                status.update(f"Grading {file.name}: {payload.name}")
+            elif kind == "result" and isinstance(payload, CheckResult) and not quiet:
+                pass
+            elif kind == "message":
+                console.print(str(payload), highlight=False)
+
+        report = grade_submission(file, assignment=assignment, profile=profile, public_only=public_only,
+                                  wall_seconds=timeout, data_dir=data_dir, progress=progress)
+    if quiet:
+        sys.stdout.write(json_reporter.dumps(report) + "\n")
+    else:
+        terminal.render(report, console)
+        if json_path:
+            json_reporter.write(report, json_path)
+    if report_path is not None:
+        if report_path.suffix.lower() in (".html", ".htm"):
+            report_path.write_text(console.export_html(), encoding="utf-8")
+        else:
+            report_path.write_text(console.export_text(), encoding="utf-8")

@@ -1,0 +1,20 @@
+"""The result JSON (a superset of Gradescope's results.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from grader.report import GradeReport
+
+
+def dumps(report: GradeReport) -> str:
+    return json.dumps(report.to_json(), indent=2, allow_nan=False)
+
+
+def write(report: GradeReport, destination: str | Path) -> None:
+    """Write atomically: a reader never sees half a result file."""
+    target = Path(destination)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(dumps(report) + "\n", encoding="utf-8")
+    partial.replace(target)

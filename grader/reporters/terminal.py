@@ -1,0 +1,70 @@
+"""The table a student sees after ``grade submit``."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from grader.report import GradeReport
+
+_STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def render(report: GradeReport, console: Console) -> None:
+    title = f"{report.title} ({report.assignment}) - {report.submission}"
+    table = Table(title=title, title_justify="left", expand=True, show_lines=False)
+    table.add_column("item", ratio=3)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("feedback", ratio=5)
+    for test in report.tests:
+        style = _STYLE.get(test.status, "")
+        table.add_row(
+            escape(test.name),
+            f"{_points(test.score)}/{_points(test.max_score)}",
+            Text(test.status, style=style),
+            escape(_first_line(test.output)),
+        )
+    for item in report.manual:
+        table.add_row(escape(item.name), f"-/{_points(item.points)}", Text("by hand", style="dim"),
+                      "graded by hand by the course staff")
+    console.print(table)
+    total = Text.assemble(("Total: ", "bold"), (f"{_points(report.score)} / {_points(report.max_score)}", "bold"))
+    if report.manual:
+        manual = sum(item.points for item in report.manual)
+        total.append(f"  (+ {_points(manual)} graded by hand)")
+    total.append(f"   profile: {report.profile}", style="dim")
+    if report.profile_description:
+        total.append(f" ({report.profile_description})", style="dim")
+    total.append(f"   {report.execution_time:.1f} s", style="dim")
+    console.print(total)
+    fixes = [test for test in report.tests if test.score < test.max_score and test.status != "skipped"]
+    if fixes:
+        lines = []
+        for test in fixes:
+            lines.append(Text.assemble((f"{test.name}: ", "bold"), test.output))
+            if test.hint:
+                lines.append(Text(f"  -> {test.hint}", style="cyan"))
+        console.print(Panel(Group(*lines), title="What to fix", title_align="left", border_style="yellow"))
+    skipped = [test for test in report.tests if test.status == "skipped"]
+    if skipped:
+        console.print(Panel(Group(*[Text(f"{t.name}: {t.output}") for t in skipped]), title="Not graded here",
+                            title_align="left", border_style="dim"))
+    if report.notes:
+        console.print(Panel(Group(*[Text(note) for note in report.notes]), title="Notes", title_align="left",
+                            border_style="blue"))
+    if report.internal_errors:
+        console.print(Text(f"The grader hit {len(report.internal_errors)} internal error(s); the items concerned "
+                           "are marked 'error'. Please report this with your file.", style="bold red"))
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -1,0 +1,347 @@
+"""The real sandbox: student code in a fresh child interpreter.
+
+One child per submission, restarted only if student code kills it. The child
+gets its own session and process group (a timeout kills the whole group), a
+scrubbed environment, a private working folder holding a copy of the
+submission, memory and CPU limits it sets on itself before any student code
+runs, and two private pipes for requests and answers. Student output goes to
+stdout/stderr pipes that the grader drains into capped buffers, so nothing the
+student prints can reach the answer channel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from grader.errors import SandboxError
+from grader.sandbox import wire
+from grader.sandbox.session import (
+    CallResult, Event, EventHandler, ImportResult, Limits, StudentError, StudentSession,
+)
+
+HARNESS = Path(__file__).resolve().parent / "harness.py"
+_PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+               "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SYSTEMROOT")
+
+
+class _Capture:
+    """Drain one pipe on a thread, keeping at most ``limit`` bytes."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.total = 0
+        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _run(self, stream: BinaryIO) -> None:
+        with stream:
+            while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
+                self.total += len(chunk)
+                room = self.limit - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+
+    def text(self) -> str:
+        self._thread.join(timeout=0.5)
+        body = self.kept.decode("utf-8", errors="replace")
+        if self.total > len(self.kept):
+            body += f"\n[... {self.total - len(self.kept):,} more bytes of output not kept]"
+        return body
+
+
+class _Child:
+    """One running child process and its channels."""
+
+    def __init__(self, config: dict[str, Any], env: dict[str, str], limits: Limits) -> None:
+        request_r, self._request_w = os.pipe()
+        self._response_r, response_w = os.pipe()
+        config = dict(config, request_fd=request_r, response_fd=response_w)
+        command = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
+        try:
+            self.process = subprocess.Popen(
+                [*command, str(HARNESS), json.dumps(config)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(request_r, response_w), cwd=config["workdir"], env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start the child interpreter: {exc}") from exc
+        finally:
+            os.close(request_r)
+            os.close(response_w)
+        self.stdout = _Capture(self.process.stdout, limits.output_bytes)  # type: ignore[arg-type]
+        self.stderr = _Capture(self.process.stderr, limits.output_bytes)  # type: ignore[arg-type]
+        self.frames: queue.Queue[dict[str, Any] | BaseException] = queue.Queue()
+        self._writer = os.fdopen(self._request_w, "wb")
+        threading.Thread(target=self._read_frames, daemon=True).start()
+
+    def _read_frames(self) -> None:
+        with os.fdopen(self._response_r, "rb") as stream:
+            while True:
+                try:
+                    self.frames.put(wire.read_frame(stream))
+                except BaseException as exc:  # EOF or a malformed frame ends the channel
+                    self.frames.put(exc)
+                    return
+
+    def send(self, header: dict[str, Any], value: Any) -> None:
+        """Write a request without ever blocking the grader on a stuck child."""
+
+        def write() -> None:
+            try:
+                wire.write_frame(self._writer, header, value)
+            except (BrokenPipeError, OSError, ValueError):
+                pass  # the child is gone; the reader reports it
+
+        threading.Thread(target=write, daemon=True).start()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a zombie we cannot reap
+            pass
+        try:
+            self._writer.close()
+        except OSError:
+            pass
+
+    def exit_description(self) -> StudentError:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.returncode
+        if code is not None and code < 0:
+            signame = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            if -code == signal.SIGXCPU:
+                return StudentError("killed", "used more CPU time than the limit allows and was stopped")
+            if -code == signal.SIGSEGV:
+                return StudentError("killed", "crashed the Python interpreter (segmentation fault)")
+            return StudentError("killed", f"the process was killed by signal {signame}")
+        return StudentError(
+            "exit",
+            f"the process exited with code {code} while the grader was waiting for an answer "
+            "(sys.exit(), exit() or os._exit() in submitted code ends the grading run: remove it)",
+        )
+
+
+class SubprocessSession(StudentSession):
+    def __init__(self, submission: Path, *, module_name: str, limits: Limits,
+                 allow: tuple[Path, ...] = (), deny: tuple[Path, ...] = (),
+                 preload: tuple[str, ...] = ()) -> None:
+        self.submission = Path(submission)
+        self.module_name = module_name
+        self.limits = limits
+        self.allow = tuple(str(Path(p).resolve()) for p in allow)
+        self.deny = tuple(str(Path(p).resolve()) for p in deny) + (str(self.submission.resolve().parent),)
+        self.preload = preload
+        self._child: _Child | None = None
+        self._workdir: str | None = None
+        self._mode: str | None = None
+        self._next_id = 0
+        self._deadline = time.monotonic() + limits.wall_seconds
+        self._notes: list[str] = []
+        self._stdout: list[str] = []
+        self._stderr: list[str] = []
+        self.restarts = 0
+
+    # -- process management -------------------------------------------------
+    def _start(self) -> _Child:
+        if self._workdir is None:
+            self._workdir = tempfile.mkdtemp(prefix="grade-run-")
+            shutil.copyfile(self.submission, Path(self._workdir) / f"{self.module_name}.py")
+        workdir = self._workdir
+        env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
+        env.update(
+            HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg", MPLCONFIGDIR=workdir,
+            PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8",
+            PYTHONWARNINGS="ignore::DeprecationWarning",
+        )
+        env.setdefault("PATH", "/usr/bin:/bin")
+        config = {
+            "submission": str(Path(workdir) / f"{self.module_name}.py"),
+            "module_name": self.module_name,
+            "workdir": workdir,
+            "memory_bytes": self.limits.memory_mb * 1024 * 1024,
+            "cpu_seconds": int(self.limits.wall_seconds * 2 + 10),
+            "deny": list(self.deny),
+            "allow": list(self.allow),
+            "preload": list(self.preload),
+        }
+        self._child = _Child(config, env, self.limits)
+        return self._child
+
+    def _retire(self) -> None:
+        """Stop the child and keep what it printed."""
+        if self._child is not None:
+            self._child.kill()
+            self._stdout.append(self._child.stdout.text())
+            self._stderr.append(self._child.stderr.text())
+            self._child = None
+
+    def close(self) -> None:
+        self._retire()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    # -- requests --------------------------------------------------------------
+    def _exchange(self, header: dict[str, Any], value: Any, timeout: float,
+                  on_event: EventHandler | None = None) -> tuple[dict[str, Any] | None, StudentError | None, list[Event]]:
+        child = self._child or self._start()
+        self._next_id += 1
+        header = dict(header, id=self._next_id)
+        events: list[Event] = []
+        remaining_budget = self._deadline - time.monotonic()
+        if remaining_budget <= 0:
+            return None, StudentError("budget", self._budget_message()), events
+        limit = min(timeout, remaining_budget)
+        budget_bound = remaining_budget < timeout
+        deadline = time.monotonic() + limit
+        child.send(header, value)
+        while True:
+            try:
+                frame = child.frames.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self._retire()
+                if budget_bound:
+                    return None, StudentError("budget", self._budget_message()), events
+                return None, StudentError("timeout", f"did not finish within {limit:.0f} s and was stopped "
+                                          "(an endless loop, or far too much work for this check?)"), events
+            if isinstance(frame, EOFError):
+                error = child.exit_description()
+                self._retire()
+                return None, error, events
+            if isinstance(frame, BaseException):
+                self._retire()
+                return None, StudentError("protocol", "wrote bytes into the grader's private channel; "
+                                          "the answer could not be trusted and was discarded"), events
+            if frame.get("id") != header["id"]:
+                self._retire()
+                return None, StudentError("protocol", "sent an answer the grader did not ask for"), events
+            if "event" in frame:
+                event = Event(event=str(frame["event"]), function=str(frame.get("function")),
+                              index=int(frame.get("index", 0)), value=frame.get("value"),
+                              seconds=frame.get("seconds"), error=_error(frame.get("error")))
+                events.append(event)
+                if on_event is not None:
+                    on_event(event)
+                continue
+            return frame, None, events
+
+    def _budget_message(self) -> str:
+        return (f"the time budget of {self.limits.wall_seconds:.0f} s for this submission ran out "
+                "before this check could run (points already earned are kept)")
+
+    def load(self) -> ImportResult:
+        plain = self._import("plain")
+        if plain.ok:
+            return plain
+        if plain.error is not None and plain.error.exc_type == "SyntaxError":
+            return plain
+        fallback = self._import("definitions")
+        if not fallback.ok:
+            return plain
+        return ImportResult(ok=True, mode="definitions", functions=fallback.functions,
+                            set_aside=fallback.set_aside, seconds=plain.seconds + fallback.seconds,
+                            first_error=plain.error)
+
+    def _import(self, mode: str) -> ImportResult:
+        frame, error, _ = self._exchange({"op": "import", "mode": mode}, None, self.limits.import_seconds)
+        if error is not None:
+            if error.kind == "timeout":
+                error = StudentError("timeout", f"importing the file took longer than {self.limits.import_seconds:.0f} s "
+                                     "(top-level code such as a training run?)")
+            return ImportResult(ok=False, mode=mode, error=error)
+        assert frame is not None
+        if not frame.get("ok"):
+            return ImportResult(ok=False, mode=mode, error=_error(frame.get("error")),
+                                seconds=float(frame.get("seconds") or 0))
+        self._mode = mode
+        described = frame.get("value") or {}
+        functions = described.get("functions", {}) if isinstance(described, dict) else {}
+        return ImportResult(ok=True, mode=mode, functions=functions if isinstance(functions, dict) else {},
+                            set_aside=tuple(frame.get("set_aside") or ()), seconds=float(frame.get("seconds") or 0))
+
+    def _ensure_loaded(self) -> StudentError | None:
+        """After the child died, start a new one and import as before."""
+        if self._child is not None or self._mode is None:
+            return None
+        self.restarts += 1
+        result = self._import(self._mode)
+        return None if result.ok else result.error
+
+    def call(self, function: str, *args: Any, spy: tuple[str, ...] = (), timeout: float | None = None,
+             on_event: EventHandler | None = None, **kwargs: Any) -> CallResult:
+        problem = self._ensure_loaded()
+        if problem is not None:
+            return CallResult(function, ok=False, error=problem)
+        frame, error, events = self._exchange(
+            {"op": "call", "function": function, "spy": list(spy)},
+            {"args": list(args), "kwargs": kwargs}, timeout or self.limits.call_seconds, on_event)
+        if error is not None:
+            return CallResult(function, ok=False, error=error, events=tuple(events))
+        assert frame is not None
+        seconds = float(frame.get("seconds") or 0)
+        if not frame.get("ok"):
+            found = _error(frame.get("error"))
+            return CallResult(function, ok=False, error=found, seconds=seconds, events=tuple(events))
+        return CallResult(function, ok=True, value=frame.get("value"), seconds=seconds, events=tuple(events))
+
+    def get(self, *names: str) -> dict[str, Any]:
+        if self._ensure_loaded() is not None:
+            return {}
+        frame, error, _ = self._exchange({"op": "getattr", "names": list(names)}, None, self.limits.call_seconds)
+        value = frame.get("value") if frame else None
+        return value if error is None and isinstance(value, dict) else {}
+
+    def set(self, **values: Any) -> None:
+        if self._ensure_loaded() is None:
+            self._exchange({"op": "setattr"}, values, self.limits.call_seconds)
+
+    @property
+    def stdout(self) -> str:
+        live = [self._child.stdout.text()] if self._child else []
+        return "".join(self._stdout + live)
+
+    @property
+    def stderr(self) -> str:
+        live = [self._child.stderr.text()] if self._child else []
+        return "".join(self._stderr + live)
+
+    @property
+    def notes(self) -> list[str]:
+        notes = list(self._notes)
+        if self.restarts:
+            notes.append(f"the submission's process died and was restarted {self.restarts} time(s)")
+        return notes
+
+
+def _error(raw: Any) -> StudentError:
+    if not isinstance(raw, dict):
+        return StudentError("protocol", "the child reported an error the grader could not read")
+    exc_type = str(raw.get("exc_type") or "Exception")[:100]
+    kind = "missing" if exc_type == "MissingFunction" else "exception"
+    line = raw.get("line")
+    return StudentError(
+        kind=kind, message=str(raw.get("message") or "")[:2000], exc_type=exc_type,
+        line=line if isinstance(line, int) else None,
+        source_line=str(raw["source_line"])[:300] if raw.get("source_line") else None,
+        trace=str(raw.get("trace") or "")[:4000],
+    )
