@@ -19,7 +19,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import numpy as np
 
@@ -61,6 +61,17 @@ class CheckContext:
 
     def defines(self, name: str) -> bool:
         return name in self.imported.functions
+
+    def dataset(self, name: str) -> Any:
+        """The cached, verified dataset (a ``grader.datasets.LocalDataset``).
+
+        Items that declare ``needs = [name]`` only run when it is available."""
+        from grader import datasets
+
+        found = datasets.available(name, data_dir=self.data_dir)
+        if found is None:
+            raise ConfigError(f"dataset {name} is not available; the rubric item should declare needs = [{name!r}]")
+        return found
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -129,8 +140,12 @@ def grade_submission(
     data_dir: str | Path | None = None,
     session_factory: SessionFactory = SubprocessSession,
     progress: ProgressHandler | None = None,
+    only: Collection[str] | None = None,
 ) -> GradeReport:
-    """Grade one submission file against an assignment's rubric."""
+    """Grade one submission file against an assignment's rubric.
+
+    ``only`` restricts grading to the rubric items with these ids (the report
+    then covers just those)."""
     started = time.perf_counter()
     path = Path(path)
     if not path.is_file():
@@ -141,7 +156,8 @@ def grade_submission(
         if wall_seconds <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
         limits = Limits(**{**limits.__dict__, "wall_seconds": float(wall_seconds)})
-    items = [item for item in assignment.items if not public_only or item.visibility == "visible"]
+    items = [item for item in assignment.items
+             if (not public_only or item.visibility == "visible") and (only is None or item.id in only)]
     checks = load_checks(assignment)
     reference = getattr(checks, "reference", checks)
     cache = paths.data_dir(data_dir)
@@ -196,8 +212,9 @@ def _run_item(item: RubricItem, checks: ModuleType, context: CheckContext, inter
         raise ConfigError(f"{context.assignment.id}: rubric item {item.id} names check {item.check!r}, "
                           "which reference checks do not define")
     context.report("item", item)
+    missing = _missing_datasets(item, context)
     try:
-        outcome = check(context)
+        outcome = Outcome.skipped(missing) if missing else check(context)
     except Exception:  # a grader bug must not cost the student the other items
         trace = traceback.format_exc()
         internal.append(f"item {item.id}: {trace}")
@@ -206,3 +223,20 @@ def _run_item(item: RubricItem, checks: ModuleType, context: CheckContext, inter
     result = score(item, outcome)
     context.report("result", result)
     return result
+
+
+def _missing_datasets(item: RubricItem, context: CheckContext) -> str | None:
+    """Why an item that needs data cannot run here, with the fixing command."""
+    if not item.needs:
+        return None
+    from grader import datasets
+
+    reasons = []
+    for name in item.needs:
+        key = f"dataset-missing:{name}"
+        if key not in context.shared:
+            present = datasets.available(name, data_dir=context.data_dir) is not None
+            context.shared[key] = None if present else datasets.missing_reason(name, data_dir=context.data_dir)
+        if context.shared[key]:
+            reasons.append(context.shared[key])
+    return " ".join(reasons) or None
