@@ -31,6 +31,8 @@ class Verdict:
     fraction: float
     message: str
     hint: str | None = None
+    raised: bool = False
+    """The student code raised, hung or died instead of answering."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,8 @@ def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) 
     for layout in order:
         result = ctx.session.call(function, *case.args(layout), spy=spy)
         if not result.ok:
-            verdict = Verdict(0.0, call_failed(result).output)
-            if result.error is not None and result.error.kind in ("missing", "budget", "timeout"):
-                return verdict, result
-            if result.error is not None and result.error.exc_type == "NotImplementedError":
+            verdict = Verdict(0.0, call_failed(result).output, raised=True)
+            if stops_grading(result):
                 return verdict, result
         else:
             verdict = case.judge(result.value, layout)
@@ -69,28 +69,46 @@ def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) 
     return best
 
 
+_FATAL = ("missing", "budget", "timeout", "exit", "killed", "protocol")
+
+
 def stops_grading(result: CallResult) -> bool:
-    """A missing or unimplemented function: no point trying more cases."""
+    """No point trying more cases of this function: it is missing or not
+    implemented, or it hung, ended or corrupted its process last time."""
     error = result.error
-    return error is not None and (error.kind == "missing" or error.exc_type == "NotImplementedError")
+    return error is not None and (error.kind in _FATAL or error.exc_type == "NotImplementedError")
 
 
 def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases") -> Outcome:
-    """Credit is the mean fraction over the cases; feedback lists the failures."""
+    """Credit is the mean fraction over the cases; feedback lists the failures.
+
+    A function that is missing or unimplemented earns nothing; one that hangs
+    or ends its process keeps the credit of the cases before, and the rest are
+    not tried."""
     total = 0.0
     failures: list[str] = []
     hint = None
-    for case in cases:
+    broken: CallResult | None = None
+    raised = False
+    for done, case in enumerate(cases):
         verdict, result = run_case(ctx, function, case)
         if stops_grading(result):
-            return call_failed(result)
+            if done == 0 or (result.error is not None and result.error.kind == "missing"):
+                return call_failed(result)
+            broken = result
+            failures.append(f"{case.label}: {verdict.message} (the remaining {len(cases) - done - 1} not tried)")
+            break
         total += verdict.fraction
+        raised = raised or verdict.raised
         if verdict.fraction < 1.0:
             failures.append(f"{case.label}: {verdict.message}")
             hint = hint or verdict.hint
     fraction = total / len(cases) if cases else 0.0
-    passed = sum(1 for _ in cases) - len(failures)
+    if raised and fraction == 0.0:
+        broken = broken or CallResult(function, ok=False)
     if not failures:
-        return Outcome(1.0, f"{function}: all {len(cases)} {what} correct")
+        counted = "the example" if len(cases) == 1 else f"all {len(cases)} {what}"
+        return Outcome(1.0, f"{function}: correct on {counted}")
     shown = "; ".join(failures[:4]) + (f"; and {len(failures) - 4} more" if len(failures) > 4 else "")
-    return Outcome(fraction, f"{function}: {passed} of {len(cases)} {what} fully correct. {shown}", hint=hint)
+    return Outcome(fraction, f"{function}: {shown}", hint=hint,
+                   status="error" if broken is not None else None)

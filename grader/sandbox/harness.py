@@ -268,7 +268,8 @@ class Harness:
         def spy(*args: Any, **kwargs: Any) -> Any:
             index = calls[0]
             calls[0] += 1
-            summary = {"args": [_summary(a) for a in args], "kwargs": {k: _summary(v) for k, v in kwargs.items()}}
+            summary = {"args": [_summary(a) for a in args], "kwargs": {k: _summary(v) for k, v in kwargs.items()},
+                       "globals": _scalar_globals(harness.module)}
             harness.send({"id": request_id, "event": "spy_call", "function": name, "index": index}, summary)
             started = time.perf_counter()
             try:
@@ -291,6 +292,16 @@ def _signature_or_none(function: Callable[..., Any]) -> inspect.Signature | None
         return inspect.signature(function)
     except (TypeError, ValueError):
         return None
+
+
+def _scalar_globals(module: types.ModuleType | None) -> dict[str, Any]:
+    """The module's plain scalar settings at call time (e.g. a ``LEARNING_RATE``
+    that a search sets before each ``train`` call): at most 64 of them."""
+    found: dict[str, Any] = {}
+    for key, value in list(vars(module).items()) if module is not None else ():
+        if not key.startswith("_") and type(value) in (int, float, bool, str) and len(found) < 64:
+            found[key] = value if type(value) is not str else value[:100]
+    return found
 
 
 def _summary(value: Any) -> Any:

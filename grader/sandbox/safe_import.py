@@ -83,6 +83,8 @@ def _guard_imports(node: ast.stmt) -> ast.stmt:
     """Wrap an import so a missing optional module does not stop the rest."""
     if not isinstance(node, (ast.Import, ast.ImportFrom)):
         return node
+    if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        return node  # must stay a bare statement at the top
     handler = ast.ExceptHandler(type=ast.Name(id="ImportError", ctx=ast.Load()), name=None,
                                 body=[ast.Pass()])
     wrapped = ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])

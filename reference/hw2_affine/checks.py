@@ -222,12 +222,14 @@ def _gradients_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.nd
         return _layers(L, layout), vec(x, layout), [vec(zi, layout) for zi in z]
 
     def judge(got: object, layout: str) -> Verdict:
+        if got is None:
+            return Verdict(0.0, "returned None (a missing `return` statement?)")
         if not isinstance(got, (list, tuple)) or len(got) != len(L):
-            size = len(got) if isinstance(got, (list, tuple)) else type(got).__name__
+            size = f"{len(got)} items" if isinstance(got, (list, tuple)) else f"a {type(got).__name__}"
             return Verdict(0.0, f"expected a list of {len(L)} (grad_W, grad_b) pairs, got {size}")
         right = 0
         wrong = []
-        hint = None
+        transposed = []
         for i, (pair, (gW, gb)) in enumerate(zip(got, want), start=1):
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                 wrong.append(f"layer {i}: expected a pair (grad_W{i}, grad_b{i})")
@@ -239,17 +241,23 @@ def _gradients_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.nd
                     continue
                 wrong.append(f"{name} {found.message}")
                 if found.mistake == "transposed":
-                    hint = (f"{name.split('_')[1]} gradient is transposed: the gradient of the scalar z_n "
-                            "with respect to W_i has W_i's shape, (dz_n/dz_i)^T z_(i-1)^T")
+                    transposed.append(name)
         fraction = right / (2 * len(L))
-        return Verdict(fraction, "; ".join(wrong[:3]) or "ok",
-                       hint or "use the backward recursion dz_n/dz_(i-1) = dz_n/dz_i W_i")
+        hint = "use the backward recursion dz_n/dz_(i-1) = dz_n/dz_i W_i"
+        if transposed:
+            hint = (f"{', '.join(transposed)} transposed: the gradient of the scalar z_n with respect to W_i "
+                    "has W_i's shape: grad_W_i = (dz_n/dz_i)^T z_(i-1)^T")
+        return Verdict(fraction, "; ".join(wrong[:3]) or "ok", hint)
 
     return Case(label, args, judge)
 
 
 def part8_example(ctx: CheckContext) -> Outcome:
     return run_cases(ctx, "ComputeGradients", [_gradients_case("f o g at x = [-1, 1]", _example_layers(), EXAMPLE_X)])
+
+
+def _depths(depths: list[int]) -> str:
+    return ("depth " if len(depths) == 1 else "depths ") + ", ".join(map(str, depths))
 
 
 def part8_hidden(ctx: CheckContext) -> Outcome:
@@ -263,12 +271,14 @@ def part8_hidden(ctx: CheckContext) -> Outcome:
     total = 0.0
     messages = []
     hint = None
+    raised = False
     for depth, case in cases:
         verdict, result = run_case(ctx, "ComputeGradients", case)
         if stops_grading(result):
             return call_failed(result, signature="ComputeGradients(L, x, z)")
         by_depth.setdefault(depth, []).append(verdict.fraction)
         total += verdict.fraction
+        raised = raised or verdict.raised
         if verdict.fraction < 1 and len(messages) < 2:
             messages.append(f"{case.label}: {verdict.message}")
             hint = hint or verdict.hint
@@ -276,8 +286,8 @@ def part8_hidden(ctx: CheckContext) -> Outcome:
     passed = [depth for depth in by_depth if depth not in failed]
     if not failed:
         return Outcome(1.0, f"ComputeGradients correct on all {len(cases)} hidden compositions (2 to 6 layers)")
-    summary = (f"wrong at depths {', '.join(map(str, failed))}"
-               + (f"; right at depths {', '.join(map(str, passed))}" if passed else ""))
+    summary = f"wrong at {_depths(failed)}" + (f"; right at {_depths(passed)}" if passed else "")
     return Outcome(total / len(cases), f"ComputeGradients {summary}. " + " ".join(messages),
                    hint=hint if hint and "transposed" in hint else
-                   "ComputeGradients must work for any number of layers n >= 2: loop backwards over the layers")
+                   "ComputeGradients must work for any number of layers n >= 2: loop backwards over the layers",
+                   status="error" if raised and total == 0 else None)

@@ -1,0 +1,44 @@
+"""Fixtures shared by the whole suite: the course folder, real datasets, and
+grading helpers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course_files import MNIST_IDX, REPO
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def mnist_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dataset cache holding the real MNIST, imported from the IDX files in
+    ../shared/datasets/mnist (skips when they are absent)."""
+    if not (MNIST_IDX / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the real MNIST IDX files are not at {MNIST_IDX} (see the README's datasets section)")
+    from grader import datasets
+
+    data_dir = tmp_path_factory.mktemp("mnist-cache")
+    datasets.import_idx("mnist", MNIST_IDX, data_dir=data_dir, notify=lambda message: None)
+    return data_dir
+
+
+@pytest.fixture
+def as_submission(tmp_path: Path):
+    """Copy a file (or write source text) under a student-style file name."""
+
+    def make(source: Path | str, name: str) -> Path:
+        target = tmp_path / name
+        if isinstance(source, Path):
+            shutil.copyfile(source, target)
+        else:
+            target.write_text(source, encoding="utf-8")
+        return target
+
+    return make
