@@ -12,11 +12,14 @@ from grader.assignments import all_assignments
 @click.command("list")
 def list_command() -> None:
     """Show the assignments: id, title, points, datasets, file pattern."""
-    table = Table(title="Assignments", title_justify="left")
-    for column in ("id", "title", "points", "datasets", "file pattern"):
-        table.add_column(column)
+    table = Table(title="Assignments", title_justify="left", expand=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=2)
+    table.add_column("points", no_wrap=True)
+    table.add_column("datasets", no_wrap=True)
+    table.add_column("file pattern", overflow="fold", ratio=2)
     for assignment in all_assignments():
         manual = f" + {assignment.manual_points:g} by hand" if assignment.manual else ""
         table.add_row(assignment.id, assignment.title, f"{assignment.points:g}{manual}",
-                      ", ".join(assignment.datasets) or "-", ", ".join(assignment.file_patterns))
+                      ", ".join(assignment.datasets) or "-", "\n".join(assignment.file_patterns))
     Console().print(table)

@@ -14,7 +14,7 @@ _STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "error": "bol
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    return f"{round(value, 2):g}"
 
 
 def render(report: GradeReport, console: Console) -> None:

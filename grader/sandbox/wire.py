@@ -118,7 +118,8 @@ class _Encoder:
             return {"$object": f"numpy array of dtype {array.dtype}", "repr": _safe_repr(original)}
         if array.nbytes > MAX_ARRAY_BYTES:
             return {"$object": "numpy array", "repr": f"too large to return: shape {array.shape}"}
-        self.arrays.append(np.ascontiguousarray(array))
+        # np.ascontiguousarray would turn a 0-d scalar into shape (1,).
+        self.arrays.append(array if array.flags.c_contiguous else np.array(array, order="C"))
         return {"$array": len(self.arrays) - 1, "scalar": isinstance(original, np.generic)}
 
 

@@ -1,0 +1,106 @@
+"""The wire format: plain values round-trip; anything else is described or refused."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import numpy as np
+import pytest
+
+from grader.sandbox import wire
+
+
+def round_trip(value):
+    buffer = io.BytesIO()
+    wire.write_frame(buffer, {"id": 1}, value)
+    buffer.seek(0)
+    return wire.read_frame(buffer)["value"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 3, -2.5, "text", [1, 2.0, None], (1, (2, 3)), {"lr": 0.1, "batch": 64},
+     float("nan"), float("inf"), -float("inf")],
+)
+def test_plain_values_round_trip(value):
+    back = round_trip(value)
+    if isinstance(value, float) and value != value:
+        assert back != back
+    else:
+        assert back == value and type(back) is type(value)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8", "bool"])
+def test_arrays_round_trip_with_dtype_and_shape(dtype):
+    array = (np.arange(12).reshape(3, 4) % 2).astype(dtype)
+    back = round_trip(array)
+    assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)
+
+
+def test_numpy_scalars_stay_scalars():
+    assert round_trip(np.float32(1.5)) == 1.5 and np.ndim(round_trip(np.float64(2))) == 0
+
+
+def test_objects_arrive_described_never_unpickled():
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+    back = round_trip(Liar())
+    assert isinstance(back, wire.Unsupported) and "Liar" in back.type_name
+    assert back != 15.0
+
+
+def test_object_arrays_are_described_not_sent():
+    back = round_trip(np.array([1, "a"], dtype=object))
+    assert isinstance(back, wire.Unsupported) and "object" in back.type_name
+
+
+def test_ndarray_subclass_with_lying_eq_arrives_as_a_plain_array():
+    class Sneaky(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(self.shape, dtype=bool)
+
+    back = round_trip(np.zeros(3).view(Sneaky))
+    assert type(back) is np.ndarray and not np.array_equal(back, np.ones(3))
+
+
+def test_file_references_are_refused_in_frames_from_the_child():
+    buffer = io.BytesIO()
+    wire.write_frame(buffer, {}, wire.NpyFile("/etc/passwd"))
+    buffer.seek(0)
+    with pytest.raises(wire.WireError):
+        wire.read_frame(buffer)
+    buffer.seek(0)
+    assert isinstance(wire.read_frame(buffer, allow_files=True)["value"], wire.NpyFile)
+
+
+def frame(header: bytes, arrays: list[bytes] = ()) -> bytes:
+    parts = [b"GRD1", struct.pack(">I", len(header)), header, struct.pack(">I", len(arrays))]
+    for blob in arrays:
+        parts += [struct.pack(">Q", len(blob)), blob]
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"score": 15}',                                   # JSON printed instead of a frame
+        frame(b"not json"),
+        frame(b"[1, 2]"),
+        frame(b'{"value": {"$array": 0}}'),                 # reference to a missing array
+        frame(b'{"value": {"$float": "1e999"}}'),
+        frame(b'{"value": {"$weird": 1}}'),
+        frame(b'{"value": null}', [b"\x93NUMPY garbage"]),
+        b"GRD1" + struct.pack(">I", wire.MAX_HEADER_BYTES + 1),
+    ],
+)
+def test_malformed_frames_raise_wire_error(raw):
+    with pytest.raises(wire.WireError):
+        wire.read_frame(io.BytesIO(raw))
+
+
+def test_truncated_frame_is_end_of_stream():
+    with pytest.raises(EOFError):
+        wire.read_frame(io.BytesIO(frame(b'{"value": 1}')[:10]))
