@@ -66,14 +66,22 @@ _BLOCKED_EVENTS = {
 }
 
 
-def _install_audit_hook(deny: list[str], allow: set[str]) -> None:
+def _install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = None) -> None:
     """Refuse, for the rest of the process's life, what student code must not do.
 
     Audit hooks cannot be removed once added; the grader's own work in this
     process is done before the hook goes in or needs none of these events.
+    The private working folder stays readable even when a denied folder holds
+    it (a submission graded from /tmp denies /tmp, where the folder is made).
     """
     deny_roots = tuple(os.path.realpath(path) for path in deny)
     allowed = {os.path.realpath(path) for path in allow}
+    work = os.path.realpath(workdir) if workdir else None
+
+    def denied(real: str) -> bool:
+        if work is not None and (real == work or real.startswith(work + os.sep)):
+            return False
+        return any(real == root or real.startswith(root + os.sep) for root in deny_roots)
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
@@ -86,17 +94,15 @@ def _install_audit_hook(deny: list[str], allow: set[str]) -> None:
                 return
             if real in allowed:
                 return
-            for root in deny_roots:
-                if real == root or real.startswith(root + os.sep):
-                    raise PermissionError(f"the grader does not let submissions read {path!r}")
+            if denied(real):
+                raise PermissionError(f"the grader does not let submissions read {path!r}")
         elif event in ("os.listdir", "os.scandir") and args:
             target = args[0] if args[0] is not None else "."
             if isinstance(target, int):
                 return
             real = os.path.realpath(os.fsdecode(target))
-            for root in deny_roots:
-                if real == root or real.startswith(root + os.sep):
-                    raise PermissionError(f"the grader does not let submissions list {target!r}")
+            if denied(real):
+                raise PermissionError(f"the grader does not let submissions list {target!r}")
         elif event in _BLOCKED_EVENTS:
             raise PermissionError(f"the grader does not allow {_BLOCKED_EVENTS[event]} ({event})")
 
@@ -350,7 +356,7 @@ def main() -> None:
     sys.stdin = io.StringIO("")
     builtins.input = _no_input  # type: ignore[assignment]
     harness = Harness(config, wire, safe_import)
-    _install_audit_hook(config.get("deny", []), set(config.get("allow", [])))
+    _install_audit_hook(config.get("deny", []), set(config.get("allow", [])), workdir)
     harness.serve()
 
 
