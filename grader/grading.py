@@ -188,7 +188,7 @@ def grade_submission(
                     results.append(_run_item(item, checks, context, internal))
                 notes.extend(context.notes)
                 notes.extend(session.notes)
-            stdout = session.stdout
+        stdout = session.stdout  # complete only once the child has ended
     return GradeReport(
         assignment=assignment.id, title=assignment.title, submission=path.name, profile=chosen.name,
         profile_description=chosen.description, tests=tuple(results), manual=assignment.manual,

@@ -7,6 +7,7 @@ options, calls one core function and hands the result to a reporter.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -16,8 +17,28 @@ from grader import __version__
 from grader.errors import GraderError
 
 
+_COMMANDS = {
+    "list": ("grader.cli.listing", "list_command"),
+    "submit": ("grader.cli.submit", "submit_command"),
+    "datasets": ("grader.cli.datasets", "datasets_group"),
+}
+
+
 class _GraderGroup(click.Group):
-    """A click group that turns ``GraderError`` into a message and exit code."""
+    """A click group that turns ``GraderError`` into a message and exit code.
+
+    Commands are imported when used, so ``grade submit`` does not pay for the
+    download stack (requests) that only ``grade datasets`` needs.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _COMMANDS:
+            module, attribute = _COMMANDS[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -32,13 +53,3 @@ class _GraderGroup(click.Group):
 def main() -> None:
     """Grade numpy deep-learning homework in a sandbox, with feedback."""
 
-
-def _register() -> None:
-    from grader.cli import datasets, listing, submit
-
-    main.add_command(listing.list_command)
-    main.add_command(submit.submit_command)
-    main.add_command(datasets.datasets_group)
-
-
-_register()

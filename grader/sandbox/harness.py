@@ -337,9 +337,20 @@ def _materialise(value: Any, wire: types.ModuleType) -> Any:
     return value
 
 
+def _restore_site_builtins() -> None:
+    """The child runs without the site module (it is slow to start); give
+    student code the ``exit``/``quit`` it would otherwise have."""
+    import _sitebuiltins
+
+    builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")  # type: ignore[attr-defined]
+    builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")  # type: ignore[attr-defined]
+
+
 def main() -> None:
     config = json.loads(sys.argv[1])
     _set_limits(config)
+    sys.path[:] = [entry for entry in config.get("sys_path", []) if entry] or sys.path
+    _restore_site_builtins()
     wire = _load_sibling("wire")
     safe_import = _load_sibling("safe_import")
     import numpy  # noqa: F401  (imported before the hook: it reads its own files)
@@ -352,6 +363,9 @@ def main() -> None:
     workdir = config["workdir"]
     os.chdir(workdir)
     sys.path[:] = [workdir] + [p for p in sys.path if p and Path(p).resolve() != _HERE]
+    import warnings
+
+    warnings.simplefilter("ignore", DeprecationWarning)
     sys.argv = [config["submission"]]
     sys.stdin = io.StringIO("")
     builtins.input = _no_input  # type: ignore[assignment]

@@ -31,6 +31,8 @@ from grader.sandbox.session import (
 )
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
+_PIPE_SAFE_BYTES = 16 * 1024  # well under any platform's pipe buffer
+_GRACE_SECONDS = 1.0
 _PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SYSTEMROOT")
 
@@ -53,8 +55,11 @@ class _Capture:
                 if room > 0:
                     self.kept += chunk[:room]
 
+    def finish(self) -> None:
+        """Wait for the pipe to close (call once the process has ended)."""
+        self._thread.join(timeout=2)
+
     def text(self) -> str:
-        self._thread.join(timeout=0.5)
         body = self.kept.decode("utf-8", errors="replace")
         if self.total > len(self.kept):
             body += f"\n[... {self.total - len(self.kept):,} more bytes of output not kept]"
@@ -68,7 +73,9 @@ class _Child:
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         config = dict(config, request_fd=request_r, response_fd=response_w)
-        command = [sys.executable, "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
+        # -S: no site module. Its .pth processing costs more than numpy's import,
+        # and the harness sets sys.path itself from the grader's own.
+        command = [sys.executable, "-S", "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
         try:
             self.process = subprocess.Popen(
                 [*command, str(HARNESS), json.dumps(config)],
@@ -97,15 +104,37 @@ class _Child:
                     return
 
     def send(self, header: dict[str, Any], value: Any) -> None:
-        """Write a request without ever blocking the grader on a stuck child."""
+        """Write a request without ever blocking the grader on a stuck child.
+
+        Requests go out only after the previous answer came back, so the pipe
+        is empty: one that fits in the pipe's buffer cannot block. Larger ones
+        are written from a thread."""
+        frame = wire.encode_frame(header, value)
 
         def write() -> None:
             try:
-                wire.write_frame(self._writer, header, value)
+                self._writer.write(frame)
+                self._writer.flush()
             except (BrokenPipeError, OSError, ValueError):
                 pass  # the child is gone; the reader reports it
 
-        threading.Thread(target=write, daemon=True).start()
+        if len(frame) <= _PIPE_SAFE_BYTES:
+            write()
+        else:
+            threading.Thread(target=write, daemon=True).start()
+
+    def stop(self) -> None:
+        """End the child: politely (end of requests) if it is idle, then by force,
+        with its whole process group."""
+        try:
+            self._writer.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
 
     def kill(self) -> None:
         try:
@@ -120,6 +149,8 @@ class _Child:
             self._writer.close()
         except OSError:
             pass
+        self.stdout.finish()
+        self.stderr.finish()
 
     def exit_description(self) -> StudentError:
         try:
@@ -183,20 +214,24 @@ class SubprocessSession(StudentSession):
             "deny": list(self.deny),
             "allow": list(self.allow),
             "preload": list(self.preload),
+            "sys_path": _library_path(),
         }
         self._child = _Child(config, env, self.limits)
         return self._child
 
-    def _retire(self) -> None:
+    def _retire(self, graceful: bool = False) -> None:
         """Stop the child and keep what it printed."""
         if self._child is not None:
-            self._child.kill()
+            if graceful:
+                self._child.stop()
+            else:
+                self._child.kill()
             self._stdout.append(self._child.stdout.text())
             self._stderr.append(self._child.stderr.text())
             self._child = None
 
     def close(self) -> None:
-        self._retire()
+        self._retire(graceful=True)
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
@@ -345,3 +380,18 @@ def _error(raw: Any) -> StudentError:
         source_line=str(raw["source_line"])[:300] if raw.get("source_line") else None,
         trace=str(raw.get("trace") or "")[:4000],
     )
+
+
+def _library_path() -> list[str]:
+    """The grader's own library folders (stdlib, site-packages) for the child:
+    no current folder, no course folder, no import hooks."""
+    course = Path(__file__).resolve().parents[2]
+    keep = []
+    for entry in sys.path:
+        if not entry or not Path(entry).is_absolute() or not Path(entry).exists():
+            continue
+        resolved = Path(entry).resolve()
+        if resolved == course or course in resolved.parents:
+            continue
+        keep.append(str(resolved))
+    return keep

@@ -125,6 +125,12 @@ class _Encoder:
 
 def write_frame(stream: BinaryIO, header: dict[str, Any], value: Any = None) -> None:
     """Encode ``value`` into ``header["value"]`` and write one frame."""
+    stream.write(encode_frame(header, value))
+    stream.flush()
+
+
+def encode_frame(header: dict[str, Any], value: Any = None) -> bytes:
+    """One frame as bytes, with ``value`` encoded into ``header["value"]``."""
     encoder = _Encoder()
     header = dict(header, value=encoder.encode(value))
     raw = json.dumps(header, allow_nan=False).encode("utf-8")
@@ -135,8 +141,7 @@ def write_frame(stream: BinaryIO, header: dict[str, Any], value: Any = None) -> 
         blob = buffer.getvalue()
         parts.append(struct.pack(">Q", len(blob)))
         parts.append(blob)
-    stream.write(b"".join(parts))
-    stream.flush()
+    return b"".join(parts)
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes:
