@@ -86,7 +86,7 @@ def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases"
     or ends its process keeps the credit of the cases before, and the rest are
     not tried."""
     total = 0.0
-    failures: list[str] = []
+    failures: list[tuple[str, str]] = []
     hint = None
     broken: CallResult | None = None
     raised = False
@@ -96,12 +96,12 @@ def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases"
             if done == 0 or (result.error is not None and result.error.kind == "missing"):
                 return call_failed(result)
             broken = result
-            failures.append(f"{case.label}: {verdict.message} (the remaining {len(cases) - done - 1} not tried)")
+            failures.append((case.label, f"{verdict.message} (the remaining {len(cases) - done - 1} not tried)"))
             break
         total += verdict.fraction
         raised = raised or verdict.raised
         if verdict.fraction < 1.0:
-            failures.append(f"{case.label}: {verdict.message}")
+            failures.append((case.label, verdict.message))
             hint = hint or verdict.hint
     fraction = total / len(cases) if cases else 0.0
     if raised and fraction == 0.0:
@@ -109,6 +109,18 @@ def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases"
     if not failures:
         counted = "the example" if len(cases) == 1 else f"all {len(cases)} {what}"
         return Outcome(1.0, f"{function}: correct on {counted}")
-    shown = "; ".join(failures[:4]) + (f"; and {len(failures) - 4} more" if len(failures) > 4 else "")
-    return Outcome(fraction, f"{function}: {shown}", hint=hint,
+    return Outcome(fraction, f"{function}: {summarise(failures)}", hint=hint,
                    status="error" if broken is not None else None)
+
+
+def summarise(failures: list[tuple[str, str]], shown: int = 3) -> str:
+    """Failed cases as one line, folding cases that failed the same way."""
+    groups: dict[str, list[str]] = {}
+    for label, message in failures:
+        groups.setdefault(message, []).append(label)
+    parts = []
+    for message, labels in list(groups.items())[:shown]:
+        alike = f" (and {len(labels) - 1} more case{'s' if len(labels) > 2 else ''} alike)" if len(labels) > 1 else ""
+        parts.append(f"{labels[0]}: {message}{alike}")
+    rest = len(groups) - shown
+    return "; ".join(parts) + (f"; and {rest} more kinds of failure" if rest > 0 else "")

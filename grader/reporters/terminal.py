@@ -46,9 +46,16 @@ def render(report: GradeReport, console: Console) -> None:
     total.append(f"   {report.execution_time:.1f} s", style="dim")
     console.print(total)
     fixes = [test for test in report.tests if test.score < test.max_score and test.status != "skipped"]
+    unimplemented = [test for test in fixes if "not implemented yet" in test.output]
     if fixes:
         lines = []
+        if unimplemented:
+            names = sorted({test.output.split(":")[0] for test in unimplemented})
+            lines.append(Text.assemble(("Not implemented yet: ", "bold"), ", ".join(names),
+                                       f" ({sum(t.max_score for t in unimplemented):g} points)"))
         for test in fixes:
+            if test in unimplemented:
+                continue
             lines.append(Text.assemble((f"{test.name}: ", "bold"), test.output))
             if test.hint:
                 lines.append(Text(f"  -> {test.hint}", style="cyan"))

@@ -32,7 +32,6 @@ from grader.sandbox.session import (
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
 _PIPE_SAFE_BYTES = 16 * 1024  # well under any platform's pipe buffer
-_GRACE_SECONDS = 1.0
 _PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SYSTEMROOT")
 
@@ -123,19 +122,6 @@ class _Child:
         else:
             threading.Thread(target=write, daemon=True).start()
 
-    def stop(self) -> None:
-        """End the child: politely (end of requests) if it is idle, then by force,
-        with its whole process group."""
-        try:
-            self._writer.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
-
     def kill(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -219,19 +205,19 @@ class SubprocessSession(StudentSession):
         self._child = _Child(config, env, self.limits)
         return self._child
 
-    def _retire(self, graceful: bool = False) -> None:
+    def _retire(self) -> None:
         """Stop the child and keep what it printed."""
         if self._child is not None:
-            if graceful:
-                self._child.stop()
-            else:
-                self._child.kill()
+            self._child.kill()
             self._stdout.append(self._child.stdout.text())
             self._stderr.append(self._child.stderr.text())
             self._child = None
 
     def close(self) -> None:
-        self._retire(graceful=True)
+        # The harness flushes the student's output after every request, so an
+        # idle child can be killed at once; waiting for its interpreter to shut
+        # down would only add to every grade.
+        self._retire()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
