@@ -13,11 +13,12 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import urllib3
 
 from grader.datasets.progress import NullProgress, Progress
 from grader.errors import DownloadError
@@ -72,8 +73,8 @@ class Downloader:
                 validator = self._attempt(url, part, meta, offset, validator, label)
                 meta.unlink(missing_ok=True)
                 return
-            except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError, _Retryable) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    urllib3.exceptions.HTTPError, _Retryable) as exc:
                 offset = part.stat().st_size if part.exists() else 0
                 attempt = 1 if offset > before else attempt + 1
                 if attempt >= self.policy.attempts:
@@ -120,13 +121,26 @@ class Downloader:
             self.progress.start(label, total, offset)
             written = offset
             with open(part, mode) as fh:
-                for chunk in resp.iter_content(self.chunk_size):
+                for chunk in self._chunks(resp):
                     fh.write(chunk)
                     written += len(chunk)
                     self.progress.advance(len(chunk))
             if total is not None and written != total:
                 raise _Retryable(f"connection closed after {written:,} of {total:,} bytes")
             return validator
+
+
+    def _chunks(self, resp: requests.Response) -> Iterator[bytes]:
+        """The body as it arrives. urllib3's ``read1`` returns whatever one
+        socket read gives (up to ``chunk_size``), so bytes received before a
+        dropped connection are kept for the resume; ``iter_content`` would
+        lose the chunk in flight."""
+        read1 = getattr(resp.raw, "read1", None)
+        if read1 is None:
+            yield from resp.iter_content(self.chunk_size)
+            return
+        while chunk := read1(self.chunk_size):
+            yield chunk
 
 
 def _resumable(part: Path, meta: Path, url: str) -> tuple[int, str | None]:

@@ -188,6 +188,8 @@ def _fetch_file(root: Path, spec: DatasetSpec, f: FileSpec, sources: list[_Sourc
                 downloader.download(where, part, label=f.file)
             _install(root, spec, f, part, where, refresh, shown_as=f"{f.file} from {where}")
             return
+        except DownloadError as exc:  # the partial file is kept for a later resume
+            failures.append(exc)
         except DatasetError as exc:
             cache.discard_partial(part)
             failures.append(exc)

@@ -34,18 +34,11 @@ def validate_file(path: Path, spec: FileSpec, *, shown_as: str | None = None) ->
     """
     name = shown_as or spec.file
     _check_header(path, name)
+    _check_size(path, name)
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise ValidationError(f"{name} is not a readable .npy array: {exc}") from exc
-    if not isinstance(array, np.memmap):  # object arrays cannot be mapped
-        raise ValidationError(f"{name} is not a plain numeric .npy array")
-    expected_size = array.offset + array.nbytes
-    actual_size = path.stat().st_size
-    if actual_size != expected_size:
-        raise ValidationError(
-            f"{name} has {actual_size:,} bytes but its header promises {expected_size:,}"
-        )
     validate_array(np.asarray(array), spec, shown_as=name)
 
 
@@ -63,6 +56,25 @@ def _check_header(path: Path, name: str) -> None:
     if not head:
         raise ValidationError(f"{name} is empty")
     raise ValidationError(f"{name} is not a .npy file (starts with {head[:16]!r})")
+
+
+def _check_size(path: Path, name: str) -> None:
+    """A truncated (or padded) file is caught from its header alone."""
+    fmt = np.lib.format
+    try:
+        with open(path, "rb") as fh:
+            version = fmt.read_magic(fh)
+            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, _, dtype = read(fh)
+            offset = fh.tell()
+    except (ValueError, OSError, EOFError, SyntaxError) as exc:
+        raise ValidationError(f"{name} has an unreadable .npy header: {exc}") from exc
+    if dtype.hasobject:
+        raise ValidationError(f"{name} holds Python objects (pickles), not numbers")
+    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    actual = path.stat().st_size
+    if actual != expected:
+        raise ValidationError(f"{name} has {actual:,} bytes but its header promises {expected:,} (truncated?)")
 
 
 def validate_array(array: np.ndarray, spec: FileSpec, *, shown_as: str | None = None) -> None:
