@@ -66,20 +66,27 @@ _BLOCKED_EVENTS = {
 }
 
 
-def _install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = None) -> None:
+def _install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = None,
+                        libraries: tuple[str, ...] = ()) -> None:
     """Refuse, for the rest of the process's life, what student code must not do.
 
     Audit hooks cannot be removed once added; the grader's own work in this
     process is done before the hook goes in or needs none of these events.
     The private working folder stays readable even when a denied folder holds
-    it (a submission graded from /tmp denies /tmp, where the folder is made).
+    it (a submission graded from /tmp denies /tmp, where the folder is made),
+    and so do the library folders (stdlib, site-packages), which may sit inside
+    a denied folder, e.g. a virtual environment inside the course checkout.
     """
     deny_roots = tuple(os.path.realpath(path) for path in deny)
     allowed = {os.path.realpath(path) for path in allow}
-    work = os.path.realpath(workdir) if workdir else None
+    # A library folder that holds a denied one (say /work on sys.path) unlocks nothing.
+    readable = tuple(
+        real for real in (os.path.realpath(path) for path in ((workdir,) if workdir else ()) + tuple(libraries))
+        if not any(root == real or root.startswith(real + os.sep) for root in deny_roots)
+    )
 
     def denied(real: str) -> bool:
-        if work is not None and (real == work or real.startswith(work + os.sep)):
+        if any(real == root or real.startswith(root + os.sep) for root in readable):
             return False
         return any(real == root or real.startswith(root + os.sep) for root in deny_roots)
 
@@ -370,7 +377,8 @@ def main() -> None:
     sys.stdin = io.StringIO("")
     builtins.input = _no_input  # type: ignore[assignment]
     harness = Harness(config, wire, safe_import)
-    _install_audit_hook(config.get("deny", []), set(config.get("allow", [])), workdir)
+    _install_audit_hook(config.get("deny", []), set(config.get("allow", [])), workdir,
+                        tuple(config.get("sys_path", [])))
     harness.serve()
 
 

@@ -370,14 +370,17 @@ def _error(raw: Any) -> StudentError:
 
 def _library_path() -> list[str]:
     """The grader's own library folders (stdlib, site-packages) for the child:
-    no current folder, no course folder, no import hooks."""
+    no current folder, no course folder or folder holding it (a virtual
+    environment's site-packages inside the checkout is fine), no import hooks."""
     course = Path(__file__).resolve().parents[2]
     keep = []
     for entry in sys.path:
-        if not entry or not Path(entry).is_absolute() or not Path(entry).exists():
+        if not entry or not Path(entry).is_absolute() or not Path(entry).is_dir():
             continue
         resolved = Path(entry).resolve()
-        if resolved == course or course in resolved.parents:
+        if resolved == course or resolved in course.parents:
+            continue
+        if course in resolved.parents and not {"site-packages", "dist-packages"} & set(resolved.parts):
             continue
         keep.append(str(resolved))
     return keep
