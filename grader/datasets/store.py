@@ -203,6 +203,13 @@ def _install(root: Path, spec: DatasetSpec, f: FileSpec, part: Path, source: str
              refresh: bool, *, shown_as: str) -> None:
     """Verify a finished partial file and put it in place, or raise and leave
     the partial file to the caller to discard."""
+    digest = _check(root, spec, f, part, refresh, shown_as=shown_as)
+    _place(root, spec, f, part, digest, source)
+
+
+def _check(root: Path, spec: DatasetSpec, f: FileSpec, part: Path, refresh: bool, *,
+           shown_as: str) -> str:
+    """Validate ``part`` and compare its sha256 with the lock; return the hash."""
     validate_file(part, f, shown_as=shown_as)
     digest = sha256_file(part)
     entry = cache.lock_entry(root, f.file)
@@ -212,6 +219,10 @@ def _install(root: Path, spec: DatasetSpec, f: FileSpec, part: Path, source: str
             f"{entry.sha256} when it was first verified: the file changed at its source. "
             f"Use `grade datasets fetch {spec.name} --refresh` to accept the new file"
         )
+    return digest
+
+
+def _place(root: Path, spec: DatasetSpec, f: FileSpec, part: Path, digest: str, source: str) -> None:
     final = root / f.file
     cache.commit(part, final)
     cache.write_lock_entry(root, spec.name, f.file, LockEntry.for_file(final, digest, source))
@@ -232,16 +243,22 @@ def import_idx(name: str, source_dir: str | os.PathLike[str], *,
 
 
 def _import_locked(spec: DatasetSpec, root: Path, folder: Path, refresh: bool) -> None:
+    """Build and check every file before placing any, so a wrong split or a
+    bad IDX file leaves the cache as it was."""
     arrays = idx.build_arrays(spec, folder)
-    for f in spec.files:
-        part = cache.partial_path(root, f.file)
-        try:
+    checked: list[tuple[FileSpec, Path, str]] = []
+    try:
+        for f in spec.files:
+            part = cache.partial_path(root, f.file)
             with open(part, "wb") as fh:
                 np.save(fh, arrays[f.file], allow_pickle=False)
-            _install(root, spec, f, part, f"import:{folder}", refresh,
-                     shown_as=f"{f.file} built from {folder}")
-        finally:
-            cache.discard_partial(part)
+            checked.append((f, part, _check(root, spec, f, part, refresh,
+                                            shown_as=f"{f.file} built from {folder}")))
+        for f, part, digest in checked:
+            _place(root, spec, f, part, digest, f"import:{folder}")
+    finally:
+        for f in spec.files:
+            cache.discard_partial(cache.partial_path(root, f.file))
 
 
 @dataclass(frozen=True)
