@@ -223,10 +223,9 @@ def fce(ctx: CheckContext) -> Outcome:
                 Outcome(0.0, "fCE did not return a number in any data orientation (examples as columns or rows)")
     ctx.shared["orientation"] = orientation
     if orientation != "columns":
-        ctx.note(f"Your functions take the data with {orientation.replace('columns', 'examples as columns').replace('rows', 'examples as rows')}"
-                 if orientation in ("columns", "rows") else
-                 f"Your functions take the data with {orientation} (the stub has examples as columns: X (784, n), "
-                 "Y (10, n)); the grader passed it that way throughout.")
+        ctx.note(f"Your functions take the data with {'examples as rows' if orientation == 'rows' else orientation} "
+                 "(the stub has examples as columns: X (784, n), Y (10, n)); the grader passed it that way "
+                 "throughout.")
     right, failures = 0, []
     for i, inst in enumerate(cases):
         result = call_loss(ctx, "fCE", inst, orientation, layout)
@@ -369,8 +368,10 @@ def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
                     result.error.exc_type == "NotImplementedError":
                 ctx.shared["gradients"] = outcome
                 return outcome
+            row = _after_fce(ctx, inst, orientation, layout, solution.unpack(
+                solution.gradCE(inst.X, inst.Y, inst.w))) or [BlockVerdict(0.0, outcome.output, "error")] * 4
             for k in range(4):
-                verdicts[k].append(BlockVerdict(0.0, outcome.output, "error"))
+                verdicts[k].append(row[k])
             continue
         blocks, raw, note = _student_gradient(result.value, layout)
         if note:

@@ -250,10 +250,10 @@ def train_lowers_loss(ctx: CheckContext) -> Outcome:
     if isinstance(found, Outcome):
         return found
     before, after = found["before"], found["after"]
-    text = (f"training CE {before:.4f} before, {after:.4f} after ({found['hidden']} hidden units, "
+    text = (f"training CE {before:.4g} before, {after:.4g} after ({found['hidden']} hidden units, "
             f"{found['seconds']:.1f} s{found['how']})")
-    if math.isnan(after):
-        return Outcome(0.0, f"the loss exploded to NaN/inf during training ({text})",
+    if math.isnan(after) or after > 10 * before:
+        return Outcome(0.0, f"the loss exploded{' to NaN/inf' if math.isnan(after) else ''} during training ({text})",
                        hint="with lr 0.1 the loss must stay finite: is the gradient averaged over the batch, and "
                             "the softmax shifted by its max?")
     if found["symmetric"]:
@@ -272,7 +272,7 @@ def train_accuracy(ctx: CheckContext) -> Outcome:
         return found
     floor = float(ctx.profile.settings.get("train_check_accuracy", 0.9))
     ce, acc = found["val"]
-    text = f"validation accuracy {acc:.2%} (CE {ce:.4f}) after the fixed-setting run; floor {floor:.0%}"
+    text = f"validation accuracy {acc:.2%} (CE {ce:.4g}) after the fixed-setting run; floor {floor:.0%}"
     if found["symmetric"]:
         text += f": {_symmetry_message(found)}"
     fraction = ramp(acc, floor=0.2, threshold=floor)

@@ -157,8 +157,9 @@ def run_search(ctx: CheckContext) -> Search:
                              "(b) and (c) are graded on those")
         else:
             found.stopped = f"{name} stopped with an error after {done} completed trial(s): {call_failed(result).output}"
-        ctx.note(found.stopped + ".")
-        if not trials:
+        if trials:
+            ctx.note(found.stopped + ".")
+        else:
             found.problem = call_failed(result, signature=adapt.SEARCH_SIGNATURE)
     _name_settings(trials)
     _exact_layouts(ctx, trials, d)
