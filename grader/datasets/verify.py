@@ -96,7 +96,7 @@ def validate_array(array: np.ndarray, spec: FileSpec, *, shown_as: str | None = 
         counts = class_counts(array, spec, shown_as=name)
         if spec.class_counts is not None and tuple(counts) != spec.class_counts:
             raise ValidationError(
-                f"{name} has {list(counts)} examples per class, expected "
+                f"{name} has {counts.tolist()} examples per class, expected "
                 f"{list(spec.class_counts)} (a wrong split or a different dataset?)"
             )
 
