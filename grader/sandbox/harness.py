@@ -152,6 +152,8 @@ class Harness:
 
     # -- requests ----------------------------------------------------------
     def serve(self) -> None:
+        # Before any student code: tells the grader that the child itself works.
+        self.send({"id": 0, "ready": True})
         while True:
             try:
                 request = self.wire.read_frame(self.requests, allow_files=True)

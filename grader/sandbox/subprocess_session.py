@@ -32,6 +32,7 @@ from grader.sandbox.session import (
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
 _PIPE_SAFE_BYTES = 16 * 1024  # well under any platform's pipe buffer
+_START_SECONDS = 60.0
 _PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "SYSTEMROOT")
 
@@ -202,8 +203,17 @@ class SubprocessSession(StudentSession):
             "preload": list(self.preload),
             "sys_path": _library_path(),
         }
-        self._child = _Child(config, env, self.limits)
-        return self._child
+        child = _Child(config, env, self.limits)
+        try:
+            ready = child.frames.get(timeout=_START_SECONDS)
+        except queue.Empty:
+            ready = None
+        if not isinstance(ready, dict) or not ready.get("ready"):
+            child.kill()
+            raise SandboxError("the grader's child process failed to start (no student code had run yet): "
+                               + (child.stderr.text().strip()[-2000:] or "it printed nothing"))
+        self._child = child
+        return child
 
     def _retire(self) -> None:
         """Stop the child and keep what it printed."""
