@@ -30,7 +30,7 @@ def _is_simple(node: ast.AST) -> bool:
             # Allow numpy-style constructors such as np.zeros(3) or np.array([...]).
             if not isinstance(func, ast.Attribute) or func.attr in _IO_NAMES:
                 return False
-            root = func
+            root: ast.expr = func
             while isinstance(root, ast.Attribute):
                 root = root.value
             if not isinstance(root, ast.Name) or root.id not in {"np", "numpy"}:
