@@ -11,6 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
 from grader.checks.cases import Case, Verdict, run_case, run_cases, stops_grading, vec
 from grader.checks.diagnostics import call_failed
 from grader.checks.numeric import compare
@@ -20,12 +25,20 @@ from grader.rubric import Outcome
 reference = load_module(Path(__file__).with_name("solution.py"), "grader_reference_hw2_affine_solution")
 HIDDEN_SEED = "affine-7f3c1e9b"
 
-EXAMPLE_X = np.array([-1.0, 1.0])
+
+def _public_answers() -> dict[str, np.ndarray]:
+    """The example point's answers, published with the assignment: the
+    visible checks compare with these, the hidden ones with the reference."""
+    path = Path(__file__).resolve().parents[2] / "assignments" / "hw2_affine" / "public_checks.toml"
+    return {key: np.array(value, dtype=float) for key, value in tomllib.loads(path.read_text())["example"].items()}
+
+
+PUBLIC = _public_answers()
+EXAMPLE_X = PUBLIC["x"].ravel()
 
 
 def _example_layers() -> list[tuple[np.ndarray, np.ndarray]]:
-    W1, b1, W2, b2 = reference.affine_parameters()
-    return [(W1, b1.ravel()), (W2, b2.ravel())]
+    return [(PUBLIC["W1"], PUBLIC["b1"].ravel()), (PUBLIC["W2"], PUBLIC["b2"].ravel())]
 
 
 def _layers(L: list[tuple[np.ndarray, np.ndarray]], layout: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -70,7 +83,7 @@ def part1(ctx: CheckContext) -> Outcome:
         return Outcome(0.0, "affine_parameters must return the tuple (W1, b1, W2, b2)")
     names = ("W1", "b1", "W2", "b2")
     wrong = []
-    for name, value, want in zip(names, got, reference.affine_parameters()):
+    for name, value, want in zip(names, got, (PUBLIC[name] for name in names)):
         found = compare(value, want)
         if not found.ok:
             wrong.append(f"{name}: {found.message}")
@@ -81,15 +94,15 @@ def part1(ctx: CheckContext) -> Outcome:
 
 
 # -- part 2 -------------------------------------------------------------------
-def _affine_case(label: str, W: np.ndarray, b: np.ndarray, x: np.ndarray) -> Case:
-    want = W @ x + b
+def _affine_case(label: str, W: np.ndarray, b: np.ndarray, x: np.ndarray, want: np.ndarray | None = None) -> Case:
+    want = W @ x + b if want is None else want
     return Case(label, lambda layout: (W, vec(b, layout), vec(x, layout)),
                 lambda got, layout: _one(got, want, "W x + b"))
 
 
 def part2_example(ctx: CheckContext) -> Outcome:
-    W1, b1, _, _ = reference.affine_parameters()
-    return run_cases(ctx, "AffineTransformation", [_affine_case("g(x) at x = [-1, 1]", W1, b1.ravel(), EXAMPLE_X)])
+    return run_cases(ctx, "AffineTransformation", [
+        _affine_case("g(x) at x = [-1, 1]", PUBLIC["W1"], PUBLIC["b1"].ravel(), EXAMPLE_X, PUBLIC["z1"])])
 
 
 def part2_hidden(ctx: CheckContext) -> Outcome:
@@ -103,14 +116,16 @@ def part2_hidden(ctx: CheckContext) -> Outcome:
 
 
 # -- part 3 -------------------------------------------------------------------
-def _composition_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> Case:
-    want = reference.Composition(L, x)
+def _composition_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
+                      want: list[np.ndarray] | None = None) -> Case:
+    want = reference.Composition(L, x) if want is None else want
     return Case(label, lambda layout: (_layers(L, layout), vec(x, layout)),
                 lambda got, layout: _activations(got, want))
 
 
 def part3_example(ctx: CheckContext) -> Outcome:
-    return run_cases(ctx, "Composition", [_composition_case("f o g at x = [-1, 1]", _example_layers(), EXAMPLE_X)])
+    return run_cases(ctx, "Composition", [_composition_case("f o g at x = [-1, 1]", _example_layers(), EXAMPLE_X,
+                                                            [PUBLIC["z1"], PUBLIC["z2"]])])
 
 
 def part3_hidden(ctx: CheckContext) -> Outcome:
@@ -123,12 +138,11 @@ def part3_hidden(ctx: CheckContext) -> Outcome:
 
 
 # -- part 4 -------------------------------------------------------------------
-def _fog(ctx: CheckContext, points: list[np.ndarray], what: str) -> Outcome:
-    W1, b1, W2, b2 = reference.affine_parameters()
+def _fog(ctx: CheckContext, points: list[np.ndarray], what: str, expected: list[np.ndarray] | None = None) -> Outcome:
     passed = 0
     messages = []
-    for x in points:
-        want = (W2 @ (W1 @ x + b1.ravel()) + b2.ravel())
+    for number, x in enumerate(points):
+        want = reference.f_of_g(x.reshape(-1, 1)) if expected is None else expected[number]
         case = Case(f"x = {np.round(x, 3).tolist()}", lambda layout, x=x: (vec(x, layout),),
                     lambda got, layout, want=want: _one(got, want, "(f o g)(x)"))
         verdict, result = run_case(ctx, "f_of_g", case, spy=("Composition",))
@@ -148,7 +162,7 @@ def _fog(ctx: CheckContext, points: list[np.ndarray], what: str) -> Outcome:
 
 
 def part4_example(ctx: CheckContext) -> Outcome:
-    return _fog(ctx, [EXAMPLE_X], "the example point")
+    return _fog(ctx, [EXAMPLE_X], "the example point", [PUBLIC["f_of_g"]])
 
 
 def part4_hidden(ctx: CheckContext) -> Outcome:
@@ -169,16 +183,17 @@ def _pair_case(label: str, args: tuple[np.ndarray, ...], want: tuple[np.ndarray,
     return Case(label, lambda layout: tuple(vec(a, layout) for a in args), judge)
 
 
-def _part5(ctx: CheckContext, points: list[np.ndarray], what: str) -> Outcome:
-    cases = [_pair_case(f"z1 = {np.round(z1, 3).tolist()}", (z1,), reference.part5_derivatives(z1),
+def _part5(ctx: CheckContext, points: list[np.ndarray], what: str,
+           expected: list[tuple[np.ndarray, np.ndarray]] | None = None) -> Outcome:
+    wants = expected or [reference.part5_derivatives(z1) for z1 in points]
+    cases = [_pair_case(f"z1 = {np.round(z1, 3).tolist()}", (z1,), want,
                         ("dz2/dvec(W2)", "dz2/db2"), "z2 = W2 z1 + b2 is linear in W2: its derivative is z1^T")
-             for z1 in points]
+             for z1, want in zip(points, wants)]
     return run_cases(ctx, "part5_derivatives", cases, what=what)
 
 
 def part5_example(ctx: CheckContext) -> Outcome:
-    W1, b1, _, _ = reference.affine_parameters()
-    return _part5(ctx, [(W1 @ EXAMPLE_X + b1.ravel())], "example points")
+    return _part5(ctx, [PUBLIC["z1"].ravel()], "example points", [(PUBLIC["dz2_dvecW2"], PUBLIC["dz2_db2"])])
 
 
 def part5_hidden(ctx: CheckContext) -> Outcome:
@@ -188,7 +203,7 @@ def part5_hidden(ctx: CheckContext) -> Outcome:
 
 def part6(ctx: CheckContext) -> Outcome:
     rng = ctx.rng("6")
-    want = reference.part6_derivative(EXAMPLE_X)
+    want = PUBLIC["dfog_dz1"]  # the same at every point: f o g is affine
     points = [EXAMPLE_X] + [rng.normal(size=2).round(3) for _ in range(2)]
     cases = [Case(f"x = {np.round(x, 3).tolist()}", lambda layout, x=x: (vec(x, layout),),
                   lambda got, layout: _one(got, want, "d(f o g)/dz1"))
@@ -196,16 +211,18 @@ def part6(ctx: CheckContext) -> Outcome:
     return run_cases(ctx, "part6_derivative", cases, what="points")
 
 
-def _part7(ctx: CheckContext, points: list[np.ndarray], what: str) -> Outcome:
-    cases = [_pair_case(f"x = {np.round(x, 3).tolist()}", (x,), reference.part7_gradients(x),
+def _part7(ctx: CheckContext, points: list[np.ndarray], what: str,
+           expected: list[tuple[np.ndarray, np.ndarray]] | None = None) -> Outcome:
+    wants = expected or [reference.part7_gradients(x) for x in points]
+    cases = [_pair_case(f"x = {np.round(x, 3).tolist()}", (x,), want,
                         ("d(f o g)/db1", "grad_W1"),
                         "if dy/dz = p^T then grad_W y = p x^T: here p = W2^T, so grad_W1 = W2^T x^T (3 x 2)")
-             for x in points]
+             for x, want in zip(points, wants)]
     return run_cases(ctx, "part7_gradients", cases, what=what)
 
 
 def part7_example(ctx: CheckContext) -> Outcome:
-    return _part7(ctx, [EXAMPLE_X], "example points")
+    return _part7(ctx, [EXAMPLE_X], "example points", [(PUBLIC["dfog_db1"], PUBLIC["grad_W1"])])
 
 
 def part7_hidden(ctx: CheckContext) -> Outcome:
@@ -214,9 +231,11 @@ def part7_hidden(ctx: CheckContext) -> Outcome:
 
 
 # -- part 8 -------------------------------------------------------------------
-def _gradients_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray) -> Case:
+def _gradients_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray,
+                    want: list[tuple[np.ndarray, np.ndarray]] | None = None) -> Case:
     z = reference.Composition([(W, b.reshape(-1, 1)) for W, b in L], x.reshape(-1, 1))
-    want = reference.ComputeGradients([(W, b.reshape(-1, 1)) for W, b in L], x, z)
+    if want is None:
+        want = reference.ComputeGradients([(W, b.reshape(-1, 1)) for W, b in L], x, z)
 
     def args(layout: str) -> tuple[object, ...]:
         return _layers(L, layout), vec(x, layout), [vec(zi, layout) for zi in z]
@@ -253,7 +272,9 @@ def _gradients_case(label: str, L: list[tuple[np.ndarray, np.ndarray]], x: np.nd
 
 
 def part8_example(ctx: CheckContext) -> Outcome:
-    return run_cases(ctx, "ComputeGradients", [_gradients_case("f o g at x = [-1, 1]", _example_layers(), EXAMPLE_X)])
+    expected = [(PUBLIC["grad_W1"], PUBLIC["dfog_db1"]), (PUBLIC["grad_W2"], PUBLIC["grad_b2"])]
+    return run_cases(ctx, "ComputeGradients",
+                     [_gradients_case("f o g at x = [-1, 1]", _example_layers(), EXAMPLE_X, expected)])
 
 
 def _depths(depths: list[int]) -> str:

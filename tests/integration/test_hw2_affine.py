@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader import assignments
@@ -96,3 +97,22 @@ def test_grading_is_deterministic(as_submission):
     path = as_submission(FILES / "two_layers_only.py", "homework2_affine_twice.py")
     first, second = grade(path), grade(path)
     assert [(t.number, t.score, t.output) for t in first.tests] == [(t.number, t.score, t.output) for t in second.tests]
+
+
+def test_published_example_answers_agree_with_the_hidden_reference():
+    from grader.grading import load_checks
+
+    checks = load_checks(HW)
+    ref, public = checks.reference, checks.PUBLIC
+    x = public["x"]
+    W1, b1, W2, b2 = ref.affine_parameters()
+    z1, z2 = ref.Composition([(W1, b1), (W2, b2)], x)
+    (gW1, gb1), (gW2, gb2) = ref.ComputeGradients([(W1, b1), (W2, b2)], x, [z1, z2])
+    expected = {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "z1": z1, "z2": z2, "f_of_g": ref.f_of_g(x),
+                "dz2_dvecW2": ref.part5_derivatives(z1)[0], "dz2_db2": ref.part5_derivatives(z1)[1],
+                "dfog_dz1": ref.part6_derivative(x), "dfog_db1": ref.part7_gradients(x)[0],
+                "grad_W1": ref.part7_gradients(x)[1], "grad_W2": gW2, "grad_b2": gb2}
+    assert set(expected) | {"x"} == set(public)
+    for key, value in expected.items():
+        assert np.array_equal(public[key], value), key
+    assert np.array_equal(gW1, public["grad_W1"]) and np.array_equal(gb1, public["dfog_db1"])
