@@ -141,11 +141,14 @@ def grade_submission(
     session_factory: SessionFactory = SubprocessSession,
     progress: ProgressHandler | None = None,
     only: Collection[str] | None = None,
+    fetch: bool = True,
 ) -> GradeReport:
     """Grade one submission file against an assignment's rubric.
 
     ``only`` restricts grading to the rubric items with these ids (the report
-    then covers just those)."""
+    then covers just those). Datasets the items need are fetched first unless
+    ``fetch`` is false; items whose data cannot be had are skipped, with the
+    command that fixes it."""
     started = time.perf_counter()
     path = Path(path)
     if not path.is_file():
@@ -162,6 +165,7 @@ def grade_submission(
     reference = getattr(checks, "reference", checks)
     cache = paths.data_dir(data_dir)
     unfit = _read_submission(path)
+    missing = _prepare_datasets(items, cache, fetch=fetch and unfit is None, progress=progress)
     notes: list[str] = []
     internal: list[str] = []
     results: list[CheckResult] = []
@@ -184,6 +188,7 @@ def grade_submission(
                 notes.extend(_import_notes(imported))
                 context = CheckContext(assignment=assignment, profile=chosen, session=session, imported=imported,
                                        reference=reference, data_dir=cache, progress=progress)
+                context.shared["missing_datasets"] = missing
                 for item in items:
                     results.append(_run_item(item, checks, context, internal))
                 notes.extend(context.notes)
@@ -225,18 +230,38 @@ def _run_item(item: RubricItem, checks: ModuleType, context: CheckContext, inter
     return result
 
 
+def _prepare_datasets(items: list[RubricItem], cache: Path, *, fetch: bool,
+                      progress: ProgressHandler | None) -> dict[str, str]:
+    """Make the datasets the items need present (fetching them if allowed);
+    return, for each that cannot be had, why and the command that fixes it."""
+    needed = sorted({name for item in items for name in item.needs})
+    if not needed:
+        return {}
+    from grader import datasets
+    from grader.errors import DatasetError
+
+    def notify(message: str) -> None:
+        if progress is not None:
+            progress("message", message)
+
+    missing = {}
+    for name in needed:
+        if datasets.available(name, data_dir=cache) is not None:
+            continue
+        if not fetch:
+            missing[name] = datasets.missing_reason(name, data_dir=cache)
+            continue
+        notify(f"Fetching the {name} dataset into {cache} (once; later runs use the cache)")
+        try:
+            datasets.ensure(name, data_dir=cache, mirror=paths.mirror(), progress=progress is not None,
+                            notify=notify)
+        except DatasetError as exc:
+            missing[name] = f"the {name} dataset could not be had: {exc}"
+    return missing
+
+
 def _missing_datasets(item: RubricItem, context: CheckContext) -> str | None:
     """Why an item that needs data cannot run here, with the fixing command."""
-    if not item.needs:
-        return None
-    from grader import datasets
-
-    reasons = []
-    for name in item.needs:
-        key = f"dataset-missing:{name}"
-        if key not in context.shared:
-            present = datasets.available(name, data_dir=context.data_dir) is not None
-            context.shared[key] = None if present else datasets.missing_reason(name, data_dir=context.data_dir)
-        if context.shared[key]:
-            reasons.append(context.shared[key])
+    missing = context.shared.get("missing_datasets", {})
+    reasons = [missing[name] for name in item.needs if name in missing]
     return " ".join(reasons) or None

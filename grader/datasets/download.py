@@ -77,6 +77,9 @@ class Downloader:
                     urllib3.exceptions.HTTPError, _Retryable) as exc:
                 offset = part.stat().st_size if part.exists() else 0
                 attempt = 1 if offset > before else attempt + 1
+                if _host_unknown(exc):
+                    # No DNS answer: offline, or a mistyped mirror. Waiting will not help.
+                    raise DownloadError(f"{url}: cannot resolve the host name (offline?)") from exc
                 if attempt >= self.policy.attempts:
                     raise DownloadError(
                         f"{url}: {_describe(exc)} (gave up after {attempt} attempts)"
@@ -164,6 +167,20 @@ def _range_start(header: str) -> int | None:
 def _retry_after(resp: requests.Response) -> float | None:
     value = resp.headers.get("Retry-After", "")
     return float(value) if value.strip().isdigit() else None
+
+
+def _host_unknown(exc: BaseException) -> bool:
+    """Whether a connection error is a failed name lookup."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, urllib3.exceptions.NameResolutionError):
+            return True
+        reason = getattr(seen, "reason", None)
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else inner or seen.__cause__ or seen.__context__
+    return False
 
 
 def _describe(exc: Exception) -> str:

@@ -60,10 +60,16 @@ def render(report: GradeReport, console: Console) -> None:
             if test.hint:
                 lines.append(Text(f"  -> {test.hint}", style="cyan"))
         console.print(Panel(Group(*lines), title="What to fix", title_align="left", border_style="yellow"))
-    skipped = [test for test in report.tests if test.status == "skipped"]
+    skipped: dict[str, list[str]] = {}
+    for test in report.tests:
+        if test.status == "skipped":
+            skipped.setdefault(test.output, []).append(test.name)
     if skipped:
-        console.print(Panel(Group(*[Text(f"{t.name}: {t.output}") for t in skipped]), title="Not graded here",
-                            title_align="left", border_style="dim"))
+        lines = []
+        for reason, names in skipped.items():
+            lines.append(Text(", ".join(names), style="bold"))
+            lines.append(Text(f"  {reason}"))
+        console.print(Panel(Group(*lines), title="Not graded here", title_align="left", border_style="dim"))
     if report.notes:
         console.print(Panel(Group(*[Text(note) for note in report.notes]), title="Notes", title_align="left",
                             border_style="blue"))

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -252,6 +253,18 @@ def test_nothing_listening_is_a_download_error_with_the_fix(tmp_path, mnist_smal
     with pytest.raises(DownloadError, match="(?s)Connection refused.*gave up after 4 attempts.*Fix: `grade datasets fetch mnist"):
         datasets.ensure("mnist", data_dir=tmp_path / "cache", manifests_dir=manifests, progress=False,
                         policy=FAST, notify=lambda m: None)
+    assert_cache_clean(tmp_path / "cache" / "mnist")
+
+
+def test_an_unresolvable_host_fails_at_once_instead_of_retrying(tmp_path, mnist_small):
+    # .invalid never resolves (RFC 2606): this is what an offline machine sees for S3.
+    manifests, _ = write_course(tmp_path, "mnist", mnist_small, "http://grade-test.invalid")
+    slow = RetryPolicy(attempts=5, base_delay=5, max_delay=5, connect_timeout=2, read_timeout=2)
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="(?s)cannot resolve the host name.*Fix: `grade datasets"):
+        datasets.ensure("mnist", data_dir=tmp_path / "cache", manifests_dir=manifests, progress=False,
+                        policy=slow, notify=lambda m: None)
+    assert time.monotonic() - started < 5  # not one backoff of 5 s was waited
     assert_cache_clean(tmp_path / "cache" / "mnist")
 
 
