@@ -45,7 +45,13 @@ class Case:
 
 
 def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) -> tuple[Verdict, CallResult]:
-    """Run one case, trying the remembered layout first, then the other."""
+    """Run one case, trying the remembered layout first, then the other.
+
+    A function that already hung is not called again: every further call would
+    cost the whole timeout and end the same way."""
+    hung = ctx.shared.get(f"hung:{function}")
+    if hung is not None:
+        return Verdict(0.0, f"{call_failed(hung).output} (not called again)", raised=True), hung
     remembered = ctx.shared.get(f"layout:{function}")
     order = (remembered, *[layout for layout in LAYOUTS if layout != remembered]) if remembered else LAYOUTS
     best: tuple[Verdict, CallResult] | None = None
@@ -53,6 +59,8 @@ def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) 
         result = ctx.session.call(function, *case.args(layout), spy=spy)
         if not result.ok:
             verdict = Verdict(0.0, call_failed(result).output, raised=True)
+            if result.error is not None and result.error.kind in ("timeout", "killed"):
+                ctx.shared[f"hung:{function}"] = result
             if stops_grading(result):
                 return verdict, result
         else:

@@ -16,7 +16,7 @@ _REMOVED_NUMPY = {
     "alltrue": "np.all", "sometrue": "np.any", "cumproduct": "np.cumprod", "row_stack": "np.vstack",
     "in1d": "np.isin", "trapz": "np.trapezoid", "mat": "np.asarray", "msort": "np.sort(a, axis=0)",
 }
-ALLOWED_THIRD_PARTY = ("numpy", "scipy", "matplotlib", "sklearn", "pandas")
+ALLOWED_THIRD_PARTY = ("numpy", "scipy", "matplotlib", "sklearn", "pandas", "tqdm")
 
 
 def explain(error: StudentError) -> str:

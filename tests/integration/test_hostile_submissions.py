@@ -139,3 +139,15 @@ def test_output_a_submission_prints_is_kept_but_capped(tmp_path):
     assert report.score == 15
     assert len(report.stdout) < HW.limits.output_bytes + 200
     assert "more bytes of output not kept" in report.stdout
+
+
+def test_a_function_that_hung_once_is_not_called_again(tmp_path):
+    path = tmp_path / "homework2_affine_hangs.py"
+    path.write_text(REFERENCE_SOURCE + POISONS["endless_loop_in_function"].source)
+    started = time.monotonic()
+    report = grade_submission(path, assignment=HW)
+    tests = {test.number: test for test in report.tests}
+    assert "did not finish within" in tests["8.example"].output
+    assert "not called again" in tests["8.hidden"].output
+    # One timeout, not one per item or per case.
+    assert time.monotonic() - started < 2 * HW.limits.call_seconds
