@@ -7,7 +7,7 @@ with flat vectors, and the layout that works is used (and named in a note).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -51,7 +51,7 @@ def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) 
     cost the whole timeout and end the same way."""
     hung = ctx.shared.get(f"hung:{function}")
     if hung is not None:
-        return Verdict(0.0, f"{call_failed(hung).output} (not called again)", raised=True), hung
+        return Verdict(0.0, call_failed(hung).output, raised=True), hung
     remembered = ctx.shared.get(f"layout:{function}")
     order = (remembered, *[layout for layout in LAYOUTS if layout != remembered]) if remembered else LAYOUTS
     best: tuple[Verdict, CallResult] | None = None
@@ -60,7 +60,8 @@ def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) 
         if not result.ok:
             verdict = Verdict(0.0, call_failed(result).output, raised=True)
             if result.error is not None and result.error.kind in ("timeout", "killed"):
-                ctx.shared[f"hung:{function}"] = result
+                again = replace(result.error, message=f"{result.error.message}; not called again for later checks")
+                ctx.shared[f"hung:{function}"] = replace(result, error=again)
             if stops_grading(result):
                 return verdict, result
         else:
