@@ -158,7 +158,7 @@ def run_search(ctx: CheckContext) -> Search:
         else:
             found.stopped = f"{name} stopped with an error after {done} completed trial(s): {call_failed(result).output}"
         if trials:
-            ctx.note(found.stopped + ".")
+            ctx.note(found.stopped.rstrip(".") + ".")
         else:
             found.problem = call_failed(result, signature=adapt.SEARCH_SIGNATURE)
     _name_settings(trials)
@@ -174,7 +174,19 @@ def _name_settings(trials: list[Trial]) -> None:
                if len({repr(u.globals.get(key)) for u in trials}) > 1}
     for t in trials:
         t.setting = dict(t.arguments)
-        t.setting.update({key: t.globals.get(key) for key in sorted(varying)})
+        # A global whose role an argument already carries is train's own side
+        # effect (e.g. train sets NUM_HIDDEN = hidden): as seen at the call, it
+        # holds the previous trial's value, so it is not part of this setting.
+        given = {adapt.role(str(k)) for k in t.arguments} - {None}
+        t.setting.update({key: t.globals.get(key) for key in sorted(varying) if adapt.role(key) not in given})
+    # The template's train(trainX, trainY, testX, testY, w) takes the number of
+    # hidden units implicitly, as the size of w: read it off the weights returned.
+    for t in trials:
+        if t.blocks is not None and not any(adapt.role(str(k)) == "hidden" for k in t.setting):
+            t.setting[HIDDEN_FROM_W] = int(t.blocks[0].shape[0])
+
+
+HIDDEN_FROM_W = "hidden (size of w)"
 
 
 def _exact_layouts(ctx: CheckContext, trials: list[Trial], d: Any) -> None:
@@ -192,22 +204,60 @@ def _distinct(trials: list[Trial]) -> int:
     return len({repr(sorted(t.setting.items())) for t in trials if t.blocks is not None})
 
 
+def _without_effect(trials: list[Trial]) -> tuple[int, list[str]]:
+    """Distinct settings that had an effect, and why some did not: a trial
+    asked for a number of hidden units its weights do not have, or trials
+    with different settings returned exactly the same weights (a train that
+    ignores the hyperparameters it is given, seeded so every run is alike)."""
+    done = [t for t in trials if t.blocks is not None]
+    problems: list[str] = []
+    effective = []
+    for t in done:
+        setting = dict(t.setting)
+        actual = int(t.blocks[0].shape[0])
+        for key, value in t.setting.items():
+            if adapt.role(str(key)) == "hidden" and isinstance(value, (int, float, np.integer, np.floating)) \
+                    and not isinstance(value, bool) and int(value) != actual:
+                setting[key] = actual
+                if not any("hidden units" in p for p in problems):
+                    problems.append(f"{t.label()} asked for {key}={value} but returned weights with {actual} hidden "
+                                    f"units: train ignores its {key!r} argument")
+        effective.append(repr(sorted(setting.items())))
+    weights: dict[bytes, Trial] = {}
+    for t in done:
+        digest = b"".join(np.ascontiguousarray(b).tobytes() for b in t.blocks)
+        first = weights.setdefault(digest, t)
+        if first is not t and repr(sorted(first.setting.items())) != repr(sorted(t.setting.items())) and \
+                not any("identical weights" in p for p in problems):
+            problems.append(f"{first.label()} and {t.label()} returned identical weights although their settings "
+                            "differ: train ignores (some of) the hyperparameters it is given, so such trials count "
+                            "as one setting")
+    return min(len(set(effective)), len(weights)), problems
+
+
 def search_settings(ctx: CheckContext) -> Outcome:
     found = run_search(ctx)
     if found.problem is not None:
         return found.problem
     done = [t for t in found.trials if t.blocks is not None]
     k = _distinct(found.trials)
-    visible = any(t.setting for t in done)
+    visible = any(key != HIDDEN_FROM_W for t in done for key in t.setting) or \
+        len({t.setting.get(HIDDEN_FROM_W) for t in done}) > 1
     text = (f"{found.name} called train {len(found.trials)} time(s); {len(done)} returned usable weights; "
             f"{k} distinct setting(s)")
+    effective, problems = _without_effect(found.trials)
+    if effective < k:
+        k = effective
+        text += f", of which {k} had an effect on the weights ({'; '.join(problems)})"
     if done and not visible:
         k = min(k, 1)
         text += " (no hyperparameter was visible in the calls: pass them as train's arguments or module globals)"
     stopped = f"; {found.stopped}" if found.stopped else ""
-    return Outcome(min(1.0, k / gradients_min()), text + stopped,
-                   hint=None if k >= gradients_min() else f"try at least {gradients_min()} different settings, "
-                                                          "calling train once per setting")
+    hint = None
+    if k < gradients_min():
+        hint = (f"try at least {gradients_min()} different settings, calling train once per setting" +
+                ("; train must use the hyperparameters it is given" if problems else ""))
+    return Outcome(min(1.0, k / gradients_min()), text + stopped, hint=hint)
 
 
 def gradients_min() -> int:
@@ -254,6 +304,14 @@ def chosen_trial(found: Search) -> tuple[Trial | None, str]:
                   "naming the best setting")
 
 
+def _note_choice(ctx: CheckContext, found: Search, chosen: Trial, how: str) -> None:
+    if how == "by the returned dict" and isinstance(found.returned, dict):
+        return
+    shown = f"{found.returned!r:.120}" if not isinstance(found.returned, np.ndarray) else "weights"
+    ctx.note(f"{found.name} returned a {type(found.returned).__name__} ({shown}), not a dict of train's keyword "
+             f"arguments; the grader matched it {how} to {chosen.label()}.")
+
+
 def search_choice(ctx: CheckContext) -> Outcome:
     found = run_search(ctx)
     if found.problem is not None:
@@ -267,6 +325,7 @@ def search_choice(ctx: CheckContext) -> Outcome:
     chosen, how = chosen_trial(found)
     if chosen is None:
         return Outcome(0.0, how, hint="return the best setting as a dict, e.g. {'hidden': 50, 'lr': 0.1, ...}")
+    _note_choice(ctx, found, chosen, how)
     best_ce = min(done, key=lambda t: t.val[0])
     best_acc = max(done, key=lambda t: t.val[1])
     ce, acc = chosen.val if chosen.val else (float("nan"), 0.0)
@@ -286,19 +345,26 @@ def search_data(ctx: CheckContext) -> Outcome:
     d = search.data(ctx)
     if not found.trials:
         return Outcome(0.0, f"{found.name} never called train")
-    wrong = [t for t in found.trials if t.train_examples is not None and t.train_examples != d.n_train]
-    unknown = [t for t in found.trials if t.train_examples is None]
+    trials = [t for t in found.trials if t.blocks is not None]
+    if not trials:
+        return Outcome(0.0, f"none of the {len(found.trials)} train call(s) of {found.name} completed with weights, "
+                            "so no trial's training data can be credited" +
+                       (f"; {found.stopped}" if found.stopped else ""))
+    wrong = [t for t in trials if t.train_examples is not None and t.train_examples != d.n_train]
+    unknown = [t for t in trials if t.train_examples is None]
     base = ("the test set is held by the grader and never given to your code, so selection can only use the "
             "validation data")
     if wrong:
         t = wrong[0]
-        return Outcome(1 - len(wrong) / len(found.trials),
-                       f"{len(wrong)} of {len(found.trials)} trials trained on {t.train_examples:,} examples, not the "
+        return Outcome(1 - len(wrong) / len(trials),
+                       f"{len(wrong)} of {len(trials)} completed trials trained on {t.train_examples:,} examples, not the "
                        f"{d.n_train:,} training examples ({t.label()}); {base}",
                        hint="train every trial on trainX, trainY; use valX, valY only to compare the settings")
-    if unknown and len(unknown) == len(found.trials):
+    if unknown and len(unknown) == len(trials):
         return Outcome(0.5, f"the training data of the trials could not be seen in train's arguments; {base}")
-    return Outcome(1.0, f"every trial trained on the {d.n_train:,} training examples; {base}")
+    which = "every trial" if len(trials) == len(found.trials) else \
+        f"every completed trial ({len(trials)} of {len(found.trials)} calls)"
+    return Outcome(1.0, f"{which} trained on the {d.n_train:,} training examples; {base}")
 
 
 # -- (c) ----------------------------------------------------------------------------------
@@ -310,6 +376,8 @@ def test_metrics(ctx: CheckContext) -> tuple[tuple[float, float], str] | Outcome
         ctx.shared["test"] = Outcome(0.0, f"no chosen setting to evaluate: {found.problem.output}")
         return ctx.shared["test"]
     chosen, how = chosen_trial(found) if found.ok else (None, found.stopped or "")
+    if chosen is not None:
+        _note_choice(ctx, found, chosen, how)
     done = [t for t in found.trials if t.val is not None and math.isfinite(t.val[0])]
     label = ""
     if chosen is None or chosen.blocks is None:
