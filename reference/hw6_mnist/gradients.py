@@ -239,6 +239,11 @@ def fce(ctx: CheckContext) -> Outcome:
             failures.append(f"n = {inst.n}: returned {type(result.value).__name__}, not a number")
         elif np.isclose(value, want, rtol=RTOL):
             right += 1
+        elif (zeroed := _default_regulariser(ctx, "fCE", inst, orientation, layout, want)) is not None:
+            right += PARTIAL
+            failures.append(f"n = {inst.n}: got {value:.6g}, expected {want:.6g}: fCE includes a regularisation "
+                            f"term by default ({zeroed} defaults to non-zero; correct with {zeroed}=0): fCE(X, Y, w) "
+                            "must return the unregularised cross-entropy")
         else:
             failures.append(f"n = {inst.n}: {_loss_mistake(value, inst, want)}")
     if tupled:
@@ -249,8 +254,25 @@ def fce(ctx: CheckContext) -> Outcome:
         return Outcome(fraction, f"fCE matches the reference on {len(cases)} random networks (n = "
                                  f"{', '.join(str(c.n) for c in cases)})")
     hint = "fCE = -(1/n) sum_i sum_k Y[k, i] log yhat[k, i], with a softmax per example (column)"
-    return Outcome(fraction, f"fCE: {right} of {len(cases)} random networks correct. " + "; ".join(failures[:3]),
+    if any("regularisation term by default" in f for f in failures):
+        hint = "leave regularisation out of fCE (or default it to 0): fCE is the unregularised cross-entropy"
+    return Outcome(fraction, f"fCE: {right:g} of {len(cases)} random networks correct. " + "; ".join(failures[:3]),
                    hint=hint)
+
+
+def _default_regulariser(ctx: CheckContext, function: str, inst: Instance, orientation: str, layout: Any,
+                         want: float) -> str | None:
+    """The name of a regularisation parameter with a non-zero default that,
+    set to 0, makes the loss right; None if there is none or it does not."""
+    params = ctx.imported.functions.get(function) or []
+    names = [p["name"] for p in params[3:] if p["default"] and adapt.role(p["name"]) == "alpha"]
+    if not names:
+        return None
+    extra, _ = _extra_values(ctx, function)
+    X, Y = adapt.orient(inst.X, inst.Y, orientation)
+    again = ctx.session.call(function, X, Y, layout.pack(inst.blocks), **extra, **{n: 0.0 for n in names})
+    value = adapt.scalar(again.value)[0] if again.ok else None
+    return names[0] if value is not None and np.isclose(value, want, rtol=RTOL) else None
 
 
 def _loss_mistake(value: float, inst: Instance, want: float) -> str:

@@ -115,8 +115,7 @@ def run_search(ctx: CheckContext) -> Search:
         result = Search(name, [], problem=Outcome(0.0, plan.problem, hint=f"use {adapt.SEARCH_SIGNATURE}"))
         ctx.shared["search"] = result
         return result
-    if {"valX", "valY"} - set(plan.used) and {"trainX", "trainY"} <= set(plan.used):
-        pass
+    data_globals = _data_globals(ctx, name, plan, values)
     params = ctx.imported.functions.get("train")
     layout, _ = gradients.detect_layout(ctx)
     trials: list[Trial] = []
@@ -164,6 +163,26 @@ def run_search(ctx: CheckContext) -> Search:
     _name_settings(trials)
     _exact_layouts(ctx, trials, d)
     ctx.shared["search"] = found
+    return found
+
+
+DATA_GLOBALS = {"trainX": ("trainX", "X_train", "Xtrain", "train_X"), "trainY": ("trainY", "Y_train", "y_train", "Ytrain", "train_Y"),
+                "valX": ("valX", "X_val", "Xval", "val_X", "validationX"), "valY": ("valY", "Y_val", "y_val", "Yval", "val_Y", "validationY")}
+
+
+def _data_globals(ctx: CheckContext, name: str, plan: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A search that takes no data arguments reads the data from module
+    globals its script code would have loaded (set aside or guarded when
+    grading): the grader sets them, under the usual names, to the same data."""
+    missing = [r for r in DATA_GLOBALS if r not in plan.used]
+    if len(missing) < len(DATA_GLOBALS):
+        return {}
+    found = {g: values[r] for r, names in DATA_GLOBALS.items() for g in names}
+    ctx.session.set(**found)
+    ctx.note(f"{name} takes no data arguments; the grader set the module globals "
+             f"{', '.join(names[0] for names in DATA_GLOBALS.values())} (and their usual spellings) to the training "
+             "and validation data before calling it, as your script code would have. The test set is never given: "
+             "a search that reads testX/testY fails.")
     return found
 
 
