@@ -66,9 +66,19 @@ _BLOCKED_EVENTS = {
 }
 
 
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_WRITABLE_DEVICES = {"/dev/null"}
+# Events that change or remove files; each names the path(s) it touches first.
+_CHANGE_EVENTS = {"os.remove", "os.rmdir", "os.rename", "shutil.rmtree", "os.truncate", "os.chmod",
+                  "os.chown", "os.link", "os.symlink", "os.utime", "os.chflags"}
+
+
 def _install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = None,
                         libraries: tuple[str, ...] = ()) -> None:
-    """Refuse, for the rest of the process's life, what student code must not do.
+    """Refuse, for the rest of the process's life, what student code must not do:
+    read the hidden course files, the dataset cache (but for the files handed
+    over) or classmates' folder; write, delete or rename anything outside its
+    own working folder; start processes, fork, use the network or signal.
 
     Audit hooks cannot be removed once added; the grader's own work in this
     process is done before the hook goes in or needs none of these events.
@@ -78,6 +88,7 @@ def _install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = 
     a denied folder, e.g. a virtual environment inside the course checkout.
     """
     deny_roots = tuple(os.path.realpath(path) for path in deny)
+    work = os.path.realpath(workdir) if workdir else None
     allowed = {os.path.realpath(path) for path in allow}
     # A library folder that holds a denied one (say /work on sys.path) unlocks nothing.
     readable = tuple(
@@ -90,19 +101,31 @@ def _install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = 
             return False
         return any(real == root or real.startswith(root + os.sep) for root in deny_roots)
 
+    def writable(real: str) -> bool:
+        return real in _WRITABLE_DEVICES or (work is not None and (real == work or real.startswith(work + os.sep)))
+
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
             path = args[0]
-            if isinstance(path, int):
-                return
             try:
                 real = os.path.realpath(os.fsdecode(path))
             except (TypeError, ValueError):
                 return
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            if flags & _WRITE_FLAGS and not writable(real):
+                raise PermissionError(f"the grader lets submissions write only in their working folder, "
+                                      f"not {path!r}")
             if real in allowed:
                 return
             if denied(real):
                 raise PermissionError(f"the grader does not let submissions read {path!r}")
+        elif event in _CHANGE_EVENTS and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            targets = [args[0]] + ([args[1]] if event == "os.rename" and len(args) > 1 else [])
+            for target in targets:
+                if isinstance(target, (str, bytes, os.PathLike)) and not writable(
+                        os.path.realpath(os.fsdecode(target))):
+                    raise PermissionError(f"the grader lets submissions change files only in their working "
+                                          f"folder, not {target!r} ({event})")
         elif event in ("os.listdir", "os.scandir") and args:
             target = args[0] if args[0] is not None else "."
             if isinstance(target, int):

@@ -94,6 +94,22 @@ POISONS = {
         "    return module.ComputeGradients(L, x, z)\n", PART8, "does not let submissions read"),
     "runs_a_shell_command": Poison("\ndef ComputeGradients(L, x, z):\n    import os\n"
                                    "    os.system('cat /etc/passwd')\n", PART8, "starting other programs"),
+    "deletes_course_files": Poison(
+        f"\ndef ComputeGradients(L, x, z):\n    import os, shutil\n"
+        f"    open({str(REPO / 'reference' / 'hw2_affine' / 'solution.py')!r}, 'w').write('sabotage')\n"
+        f"    shutil.rmtree({str(REPO / 'assignments')!r})\n", PART8, "write only in their working folder"),
+    "saves_files_in_its_own_folder": Poison("\nimport numpy as np\nnp.save('weights.npy', np.zeros(3))\n"
+                                            "open('log.txt', 'w').write('trained')\n", set(), "", status="passed"),
+    # Not hostile: what real files do at top level must keep working in the sandbox.
+    "uses_the_course_libraries_and_plots": Poison(
+        "\nimport scipy.special\nimport matplotlib.pyplot as plt\nimport pandas as pd\nimport sklearn.metrics\n"
+        "from sklearn.linear_model import LogisticRegression\nfrom tqdm import tqdm\nimport tempfile\n"
+        "for _ in tqdm(range(3)):\n    pass\n"
+        "plt.plot([1, 2, 3])\nplt.savefig('loss.png')\nplt.show()\n"
+        "pd.DataFrame({'a': [1, 2]}).to_csv('x.csv')\n"
+        "print(sklearn.metrics.accuracy_score([1, 0], [1, 1]), scipy.special.softmax([1.0, 2.0]))\n"
+        "with tempfile.NamedTemporaryFile() as handle:\n    handle.write(b'x')\n"
+        "LogisticRegression().fit(np.random.rand(20, 3), np.arange(20) % 2)\n", set(), "", status="passed"),
     "floods_stdout": Poison("\nfor _ in range(200_000):\n    print('x' * 100)\n", set(), "", status="passed"),
     "returns_nan": Poison("\ndef ComputeGradients(L, x, z):\n    import numpy as np\n"
                           "    return [(W * np.nan, b * np.nan) for W, b in L]\n", PART8, "NaN",
@@ -151,3 +167,26 @@ def test_a_function_that_hung_once_is_not_called_again(tmp_path):
     assert "not called again" in tests["8.hidden"].output
     # One timeout, not one per item or per case.
     assert time.monotonic() - started < 2 * HW.limits.call_seconds
+
+
+def test_a_submission_cannot_change_files_outside_its_working_folder(tmp_path):
+    reference = REPO / "reference" / "hw2_affine" / "solution.py"
+    before = reference.read_bytes()
+    victim = tmp_path / "classmate.py"
+    victim.write_text("x = 1\n")
+    path = tmp_path / "homework2_affine_vandal.py"
+    path.write_text(REFERENCE_SOURCE + f"""
+import os
+def ComputeGradients(L, x, z):
+    for attempt in (lambda: os.remove({str(victim)!r}), lambda: os.rename({str(victim)!r}, {str(victim)!r} + ".bak"),
+                    lambda: os.chmod({str(reference)!r}, 0), lambda: open({str(reference)!r}, "a").write("#")):
+        try:
+            attempt()
+        except PermissionError:
+            pass
+    raise RuntimeError("done")
+""")
+    report = grade_submission(path, assignment=HW)
+    assert report.score == 10
+    assert victim.read_text() == "x = 1\n" and reference.read_bytes() == before
+    assert reference.stat().st_mode & 0o444
