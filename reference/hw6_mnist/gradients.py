@@ -517,7 +517,12 @@ def finite_differences(ctx: CheckContext) -> Outcome:
     w = layout.pack(inst.blocks)
     grad = call_loss(ctx, "gradCE", inst, orientation, layout)
     if not grad.ok:
-        return call_failed(grad, signature=FUNCTIONS["gradCE"])
+        outcome = call_failed(grad, signature=FUNCTIONS["gradCE"])
+        verdicts = ctx.shared.get("gradients")
+        if isinstance(verdicts, list) and any(v.mistake == "state" for block in verdicts for v in block):
+            return Outcome(0.0, f"{outcome.output} (gradCE used values fCE left in globals from other data: "
+                                "gradCE must compute z1, h1 and yhat itself)", hint=outcome.hint)
+        return outcome
     vector, _ = adapt.packed_vector(grad.value, layout.size)
     if vector is None:
         norm = adapt.normalise_blocks(grad.value, layout.hidden)

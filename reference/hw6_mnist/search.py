@@ -245,6 +245,24 @@ def _symmetry_message(found: dict[str, Any]) -> str:
             "randomly, e.g. N(0, 1/sqrt(fan_in))")
 
 
+def _why_not_learning(ctx: CheckContext, found: dict[str, Any]) -> str:
+    """Causes the grader can see for a run that did not learn: dead hidden
+    units, and a gradient already found n times too large in part (a)."""
+    causes = []
+    W1, b1 = found["blocks"][0], found["blocks"][1]
+    d = data(ctx)
+    with np.errstate(all="ignore"):
+        active = ((W1 @ d.loss_X[:, :2000] + b1[:, None]) > 0).any(axis=1)
+    if np.isfinite(W1).all() and not active.any():
+        causes.append("every hidden unit is dead (its relu is 0 on every training example), which too large "
+                      "steps cause")
+    verdicts = ctx.shared.get("gradients")
+    if isinstance(verdicts, list) and any(v.mistake == "summed" for block in verdicts for v in block):
+        causes.append("your gradCE sums the weight gradients over the minibatch instead of averaging them (part "
+                      "(a)), so each step at lr 0.1 with batch 64 is 64 times too large")
+    return "; ".join(causes)
+
+
 def train_lowers_loss(ctx: CheckContext) -> Outcome:
     found = run_train_check(ctx)
     if isinstance(found, Outcome):
@@ -252,8 +270,10 @@ def train_lowers_loss(ctx: CheckContext) -> Outcome:
     before, after = found["before"], found["after"]
     text = (f"training CE {before:.4g} before, {after:.4g} after ({found['hidden']} hidden units, "
             f"{found['seconds']:.1f} s{found['how']})")
+    why = _why_not_learning(ctx, found) if not after < before * 0.9 else ""
+    why = f". Likely cause: {why}" if why else ""
     if math.isnan(after) or after > 10 * before:
-        return Outcome(0.0, f"the loss exploded{' to NaN/inf' if math.isnan(after) else ''} during training ({text})",
+        return Outcome(0.0, f"the loss exploded{' to NaN/inf' if math.isnan(after) else ''} during training ({text}){why}",
                        hint="with lr 0.1 the loss must stay finite: is the gradient averaged over the batch, and "
                             "the softmax shifted by its max?")
     if found["symmetric"]:
@@ -262,8 +282,10 @@ def train_lowers_loss(ctx: CheckContext) -> Outcome:
     if after < before * 0.9:
         return Outcome(1.0, text)
     if after < before:
-        return Outcome(0.5, f"{text}: lowered by less than 10%", hint="one SGD pass at lr 0.1 should cut the loss a lot")
-    return Outcome(0.0, f"{text}: not lowered", hint="each step must move w against the gradient: w -= lr * grad")
+        return Outcome(0.5, f"{text}: lowered by less than 10%{why}", hint="one SGD pass at lr 0.1 should cut the loss a lot")
+    return Outcome(0.0, f"{text}: not lowered{why}",
+                   hint="average the gradient over the minibatch so that lr 0.1 takes sensible steps" if why else
+                   "each step must move w against the gradient: w -= lr * grad")
 
 
 def train_accuracy(ctx: CheckContext) -> Outcome:
@@ -273,6 +295,8 @@ def train_accuracy(ctx: CheckContext) -> Outcome:
     floor = float(ctx.profile.settings.get("train_check_accuracy", 0.9))
     ce, acc = found["val"]
     text = f"validation accuracy {acc:.2%} (CE {ce:.4g}) after the fixed-setting run; floor {floor:.0%}"
+    if acc < floor and not found["symmetric"] and (why := _why_not_learning(ctx, found)):
+        text += f". Likely cause: {why}"
     if found["symmetric"]:
         text += f": {_symmetry_message(found)}"
     fraction = ramp(acc, floor=0.2, threshold=floor)

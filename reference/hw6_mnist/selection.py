@@ -298,8 +298,14 @@ def chosen_trial(found: Search) -> tuple[Trial | None, str]:
     if isinstance(value, dict) and value:
         matches = []
         for t in done:
-            keyed = {adapt.role(k) or k: v for k, v in t.setting.items()}
-            hits = [(k in t.setting and _matches(t.setting[k], v)) or
+            # The setting first; then the module globals at the call, for keys
+            # that did not vary between trials (e.g. NUM_EPOCHS = 1 in every one).
+            given = {adapt.role(str(k)) for k in t.setting} - {None}
+            fixed = {k: v for k, v in t.globals.items() if adapt.role(k) not in given}
+            keyed = {adapt.role(k) or k: v for k, v in fixed.items()}
+            keyed.update({adapt.role(k) or k: v for k, v in t.setting.items()})
+            plain = {**fixed, **t.setting}
+            hits = [(k in plain and _matches(plain[k], v)) or
                     (adapt.role(str(k)) in keyed and _matches(keyed[adapt.role(str(k))], v)) for k, v in value.items()]
             if all(hits):
                 matches.append(t)
