@@ -5,7 +5,10 @@ needs no terminal library: :class:`NullProgress` for tests and quiet runs,
 from __future__ import annotations
 
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Progress(Protocol):
@@ -58,7 +61,7 @@ class RichProgress:
             console=Console(stderr=True),
             transient=False,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._started = False
 
     def start(self, label: str, total: int | None, completed: int) -> None:
