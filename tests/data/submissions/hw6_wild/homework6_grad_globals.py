@@ -70,7 +70,7 @@ def findBestHyperparameters(trainX, trainY, valX, valY):
     global LEARNING_RATE, BATCH_SIZE, NUM_EPOCHS, REG
     best, best_loss = None, np.inf
     for LEARNING_RATE in (0.05, 0.1, 0.3):
-        for BATCH_SIZE in (32, 64):
+        for BATCH_SIZE in (64, 128):
             for REG in (0.0, 0.001):
                 NUM_EPOCHS = 1
                 w = train(trainX, trainY, valX, valY, initWeights())

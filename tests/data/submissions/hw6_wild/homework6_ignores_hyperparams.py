@@ -4,8 +4,8 @@ NUM_INPUT = 784
 NUM_HIDDEN = 40
 NUM_OUTPUT = 10
 LEARNING_RATE = 0.1
-BATCH_SIZE = 64
-EPOCHS = 2
+BATCH_SIZE = 128
+EPOCHS = 1
 
 
 def pack(W1, b1, W2, b2):
@@ -64,7 +64,7 @@ def findBestHyperparameters(trainX, trainY, valX, valY):
     best_setting, best_loss = None, np.inf
     for hidden in (30, 40, 50):
         for lr in (0.01, 0.05, 0.1, 0.5):
-            setting = dict(hidden=hidden, lr=lr, batch=64, epochs=2, alpha=0.0)
+            setting = dict(hidden=hidden, lr=lr, batch=128, epochs=1, alpha=0.0)
             w = train(trainX, trainY, valX, valY, **setting)
             loss = fCE(valX, valY, w)
             print(setting, loss)

@@ -100,13 +100,13 @@ def findBestHyperparameters(trainX, trainY, valX, valY):
     # the number of hidden units is set by the size of w
     for H in [30, 50]:
         for epsilon in [0.05, 0.1, 0.5]:
-            for batchSize in [32, 128]:
-                w = train(trainX, trainY, valX, valY, initWeights(H), epsilon, batchSize, 2, 0.)
+            for batchSize in [64, 128]:
+                w = train(trainX, trainY, valX, valY, initWeights(H), epsilon, batchSize, 1, 0.)
                 loss = fCE(valX, valY, w)[0]
                 print("H=%d eps=%g bs=%d -> val loss %.4f" % (H, epsilon, batchSize, loss))
                 if loss < bestLoss:
                     bestLoss = loss
-                    best = {"NUM_HIDDEN": H, "epsilon": epsilon, "batchSize": batchSize, "numEpochs": 2, "alpha": 0.}
+                    best = {"NUM_HIDDEN": H, "epsilon": epsilon, "batchSize": batchSize, "numEpochs": 1, "alpha": 0.}
     return best
 
 if __name__ == "__main__":

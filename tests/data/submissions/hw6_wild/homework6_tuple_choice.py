@@ -57,7 +57,7 @@ def findBestHyperparameters(trainX, trainY, valX, valY):
     for hidden in [30, 50]:
         for lr in [0.01, 0.1, 0.5]:
             for alpha in [0.0, 1e-4]:
-                w = train(trainX, trainY, valX, valY, hidden, lr, 64, 2, alpha)
+                w = train(trainX, trainY, valX, valY, hidden, lr, 128, 1, alpha)
                 W1, b1, W2, b2 = unpack(w)
                 yhat = softmax(W2.dot(np.maximum(0, W1.dot(valX) + b1[:, None])) + b2[:, None], axis=0)
                 acc = accuracy_score(np.argmax(valY, 0), np.argmax(yhat, 0))
@@ -66,7 +66,7 @@ def findBestHyperparameters(trainX, trainY, valX, valY):
     print(df.sort_values("acc"))
     best = df.loc[df.acc.idxmax()]
     # returns (hidden, lr, batch, epochs, alpha)
-    return int(best.hidden), float(best.lr), 64, 2, float(best.alpha)
+    return int(best.hidden), float(best.lr), 128, 1, float(best.alpha)
 
 
 if __name__ == "__main__":
