@@ -422,6 +422,7 @@ def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
 def _gradient_orientation(ctx: CheckContext, layout: Any) -> str:
     inst = instances(ctx)[0]
     want = solution.gradCE(inst.X, inst.Y, inst.w)
+    usable = None
     for candidate in adapt.ORIENTATIONS:
         result = call_loss(ctx, "gradCE", inst, candidate, layout)
         if result.ok:
@@ -429,6 +430,36 @@ def _gradient_orientation(ctx: CheckContext, layout: Any) -> str:
             if blocks is not None and np.allclose(solution.pack(*blocks), want, rtol=RTOL, atol=1e-9):
                 ctx.shared["orientation"] = candidate
                 return candidate
+            if blocks is not None and usable is None and all(np.isfinite(b).all() for b in blocks):
+                usable = candidate
+    return usable or "columns"
+
+
+def data_orientation(ctx: CheckContext) -> str:
+    """How the student's functions take data, for items that run before (or
+    without) the fCE item: fCE's orientation check, else gradCE's, else the
+    first orientation in which gradCE returns a finite gradient of w's size."""
+    known = ctx.shared.get("orientation") or ctx.shared.get("orientation_guess")
+    if known:
+        return known
+    layout, _ = detect_layout(ctx)
+    inst = instances(ctx)[0]
+    if ctx.defines("fCE") and _required_problem(ctx, "fCE") is None:
+        want = solution.fCE(inst.X, inst.Y, inst.w)
+        for candidate in adapt.ORIENTATIONS:
+            result = call_loss(ctx, "fCE", inst, candidate, layout)
+            value = adapt.scalar(result.value)[0] if result.ok else None
+            if value is not None and np.isclose(value, want, rtol=RTOL):
+                ctx.shared["orientation"] = candidate
+                return candidate
+            if value is not None and np.isfinite(value):
+                ctx.shared.setdefault("orientation_guess", candidate)
+        if ctx.shared.get("orientation_guess"):
+            return ctx.shared["orientation_guess"]
+    if ctx.defines("gradCE") and _required_problem(ctx, "gradCE") is None:
+        found = _gradient_orientation(ctx, layout)
+        ctx.shared.setdefault("orientation_guess", found)
+        return ctx.shared.get("orientation") or found
     return "columns"
 
 

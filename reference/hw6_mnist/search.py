@@ -94,7 +94,7 @@ def evaluate(blocks: tuple[np.ndarray, ...], X: np.ndarray, Y: np.ndarray) -> tu
 
 
 def _oriented_data(ctx: CheckContext, d: Data) -> dict[str, Any]:
-    orientation = ctx.shared.get("orientation") or ctx.shared.get("orientation_guess") or "columns"
+    orientation = gradients.data_orientation(ctx)
     trX, trY = adapt.orient(NpyFile(str(d.train_images)), NpyFile(str(d.train_labels)), orientation)
     vX, vY = adapt.orient(NpyFile(str(d.val_images)), NpyFile(str(d.val_labels)), orientation)
     return {"trainX": trX, "trainY": trY, "valX": vX, "valY": vY}
@@ -282,7 +282,11 @@ def train_lowers_loss(ctx: CheckContext) -> Outcome:
     if after < before * 0.9:
         return Outcome(1.0, text)
     if after < before:
-        return Outcome(0.5, f"{text}: lowered by less than 10%{why}", hint="one SGD pass at lr 0.1 should cut the loss a lot")
+        # Credit in proportion to the cut, up to the 10% asked for: a run that
+        # only learned the class frequencies (CE 2.303 -> 2.301) earns ~nothing.
+        cut = (before - after) / before
+        return Outcome(min(0.5, cut / 0.1), f"{text}: lowered by {cut:.1%}, less than the 10% asked for{why}",
+                       hint="one SGD pass at lr 0.1 should cut the loss a lot")
     return Outcome(0.0, f"{text}: not lowered{why}",
                    hint="average the gradient over the minibatch so that lr 0.1 takes sensible steps" if why else
                    "each step must move w against the gradient: w -= lr * grad")

@@ -123,3 +123,15 @@ def test_a_search_longer_than_the_budget_is_stopped_and_its_completed_trials_gra
     assert 0 < tests["b.1"].score < 6
     assert tests["b.2"].score == 0 and "cannot be judged" in tests["b.2"].output
     assert "best validation trial" in tests["c.1"].output and tests["c.1"].score > 0
+
+
+def test_a_train_check_that_only_learns_the_class_frequencies_earns_almost_nothing(mnist_data_dir):
+    # Official profile: summed weight gradients at lr 0.1, batch 64 kill every hidden unit in one epoch; the
+    # training CE still creeps from 2.303 to 2.301 through the output biases. That is no 'lowered loss'.
+    report = grade_submission(FILES / "homework6_summed_rows.py", assignment=HW, data_dir=mnist_data_dir,
+                              profile="official", only=("a.3", "a.8"))
+    assert not report.internal_errors, report.internal_errors
+    tests = by_id(report)
+    assert tests["a.8"].score < 0.6, explain(report)
+    assert "every hidden unit is dead" in tests["a.8"].output
+    assert "sums the weight gradients over the minibatch" in tests["a.8"].output
