@@ -219,8 +219,16 @@ class Harness:
                 code, set_aside = self.safe_import.compile_definitions(source, str(self.path))
             module = types.ModuleType(name)
             module.__file__ = str(self.path)
+            failed: list[tuple[int, int, str, str]] = []
+            if mode != "plain":
+                module.__dict__[self.safe_import.FAILED] = failed
             sys.modules[name] = module
             exec(code, module.__dict__)
+            module.__dict__.pop(self.safe_import.FAILED, None)
+            for line, end_line, exc_type, message in failed:
+                set_aside.append({"line": line, "end_line": end_line,
+                                  "what": f"a top-level statement that raised {exc_type}: {message}"})
+            set_aside.sort(key=lambda part: part["line"])
         except BaseException as exc:  # SystemExit and KeyboardInterrupt are the student's too
             sys.modules.pop(name, None)
             self.send({"id": request["id"], "ok": False, "error": self.error_info(exc),

@@ -91,14 +91,34 @@ def _guard_imports(node: ast.stmt) -> ast.stmt:
     return ast.copy_location(wrapped, node)
 
 
+FAILED = "__grader_failed__"
+"""Name of the list the guarded statements report into while the module runs."""
+
+
+def _guard_statement(node: ast.stmt) -> ast.stmt:
+    """Run a kept top-level statement such as ``idxs = np.random.permutation(
+    trainX.shape[1])`` so that, if it raises (``trainX`` was set aside), the
+    rest of the module still loads and the line is reported."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        return node
+    end = getattr(node, "end_lineno", node.lineno)
+    report = ast.parse(f"{FAILED}.append(({node.lineno}, {end}, type(_grader_exc).__name__, str(_grader_exc)[:200]))")
+    handler = ast.ExceptHandler(type=ast.Name(id="Exception", ctx=ast.Load()), name="_grader_exc", body=report.body)
+    return ast.copy_location(ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[]), node)
+
+
 def compile_definitions(source: bytes, filename: str) -> tuple[CodeType, list[dict[str, Any]]]:
-    """Compile only the definitions of ``source``; list what was set aside."""
+    """Compile only the definitions of ``source``; list what was set aside.
+
+    The module must be run with ``__grader_failed__`` (``FAILED``) bound to a
+    list: kept statements that raise append ``(line, end_line, type, message)``
+    to it instead of stopping the import."""
     tree = ast.parse(source, filename)
     kept: list[ast.stmt] = []
     set_aside: list[dict[str, Any]] = []
     for node in tree.body:
         if not _is_main_guard(node) and _keep(node):
-            kept.append(_guard_imports(node))
+            kept.append(_guard_statement(_guard_imports(node)))
         else:
             set_aside.append({"line": node.lineno, "end_line": getattr(node, "end_lineno", node.lineno),
                               "what": _describe(node)})

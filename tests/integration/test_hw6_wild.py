@@ -106,13 +106,12 @@ def test_a_default_regulariser_in_fce_and_gradce_is_named_and_half_credited(as_s
     assert "takes no data arguments" in notes and "spelled findBestHyperParameters" in notes
 
 
-@pytest.mark.xfail(strict=True, reason="core: in definitions mode the grader keeps 'simple' top-level assignments "
-                                       "such as DATA = sys.argv[1] and idxs = np.random.permutation(trainX.shape[1]) "
-                                       "that raise, so the whole import fails (grader/sandbox/safe_import.py)")
 def test_a_module_level_script_reading_sys_argv_still_gets_its_functions_graded(mnist_data_dir):
     report = grade("positional_globals_search", mnist_data_dir, ("a.1", "a.8"))
     tests = by_id(report)
     assert tests["a.1"].score == 5 and tests["a.8"].score == 6, explain(report)
+    notes = "\n".join(report.notes)
+    assert "raised IndexError" in notes and "if __name__" in notes, notes
 
 
 def test_a_search_longer_than_the_budget_is_stopped_and_its_completed_trials_graded(mnist_data_dir):

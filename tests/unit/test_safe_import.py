@@ -44,3 +44,27 @@ def test_definitions_are_kept_and_script_code_is_set_aside():
     assert 'the `if __name__ == "__main__":` block' in described
     lines = [part["line"] for part in set_aside]
     assert lines == sorted(lines) and min(lines) == 15
+
+
+def test_a_kept_statement_that_raises_is_reported_and_the_rest_still_loads(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "argv", ["homework6_x.py"])  # as in the child: no arguments
+    source = textwrap.dedent('''
+        import sys
+        import numpy as np
+        NUM_CHECK = 5
+        trainX = np.load("train.npy")
+        idxs = np.random.permutation(trainX.shape[1])[0:NUM_CHECK]
+        DATA = sys.argv[1]
+        def fCE(X, Y, w):
+            return 0.0
+    ''')
+    from grader.sandbox.safe_import import FAILED
+
+    code, set_aside = compile_definitions(source.encode(), "homework6_x.py")
+    namespace: dict = {"__name__": "homework6_x", FAILED: []}
+    exec(code, namespace)
+    assert callable(namespace["fCE"]) and namespace["NUM_CHECK"] == 5
+    assert [(line, kind) for line, _, kind, _ in namespace[FAILED]] == [(6, "NameError"), (7, "IndexError")]
+    assert [part["line"] for part in set_aside] == [5]
