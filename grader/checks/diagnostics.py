@@ -22,7 +22,7 @@ ALLOWED_THIRD_PARTY = ("numpy", "scipy", "matplotlib", "sklearn", "pandas", "tqd
 def explain(error: StudentError) -> str:
     """One or two sentences: what went wrong and how to fix it."""
     message = error.message
-    where = f"line {error.line}: " if error.line else ""
+    where = f"{error.where.strip().removeprefix('at ')}: " if error.line else ""
     if error.exc_type == "SyntaxError" or error.exc_type in ("IndentationError", "TabError"):
         if "Missing parentheses in call to 'print'" in message or "Missing parentheses in call to 'exec'" in message:
             return (f"{where}Python 2 syntax (a `print` statement). This course grades Python 3: "

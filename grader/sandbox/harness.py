@@ -171,6 +171,7 @@ class Harness:
             "line": line,
             "trace": trace[-4000:],
             "source_line": (mine[-1].line if mine else None),
+            "function": (mine[-1].name if mine else None),
         }
 
     # -- requests ----------------------------------------------------------

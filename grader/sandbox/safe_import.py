@@ -101,6 +101,8 @@ def _guard_statement(node: ast.stmt) -> ast.stmt:
     rest of the module still loads and the line is reported."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
         return node
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return node  # a docstring cannot raise, and must stay before any `from __future__` import
     end = getattr(node, "end_lineno", node.lineno)
     report = ast.parse(f"{FAILED}.append(({node.lineno}, {end}, type(_grader_exc).__name__, str(_grader_exc)[:200]))")
     handler = ast.ExceptHandler(type=ast.Name(id="Exception", ctx=ast.Load()), name="_grader_exc", body=report.body)

@@ -40,11 +40,20 @@ class StudentError:
     line: int | None = None
     source_line: str | None = None
     trace: str = ""
+    function: str | None = None
+    """The innermost function of the submission's own code that was running."""
+
+    @property
+    def where(self) -> str:
+        """`` in unpack, line 11`` -- where in the student's file it happened."""
+        inside = f" in {self.function}" if self.function and self.function != "<module>" else ""
+        line = f"{',' if inside else ' at'} line {self.line}" if self.line else ""
+        return inside + line
 
     def describe(self) -> str:
         """One line for a feedback table."""
         if self.kind == "exception":
-            where = f" at line {self.line}" if self.line else ""
+            where = self.where
             text = f"raised {self.exc_type}{where}: {self.message}"
             if self.exc_type == "NotImplementedError":
                 text = "not implemented yet (the stub still raises NotImplementedError)"

@@ -375,6 +375,7 @@ def _error(raw: Any) -> StudentError:
         line=line if isinstance(line, int) else None,
         source_line=str(raw["source_line"])[:300] if raw.get("source_line") else None,
         trace=str(raw.get("trace") or "")[:4000],
+        function=str(raw["function"])[:100] if raw.get("function") else None,
     )
 
 

@@ -51,6 +51,8 @@ def test_a_kept_statement_that_raises_is_reported_and_the_rest_still_loads(monke
 
     monkeypatch.setattr(sys, "argv", ["homework6_x.py"])  # as in the child: no arguments
     source = textwrap.dedent('''
+        """Homework 6."""
+        from __future__ import annotations
         import sys
         import numpy as np
         NUM_CHECK = 5
@@ -66,5 +68,5 @@ def test_a_kept_statement_that_raises_is_reported_and_the_rest_still_loads(monke
     namespace: dict = {"__name__": "homework6_x", FAILED: []}
     exec(code, namespace)
     assert callable(namespace["fCE"]) and namespace["NUM_CHECK"] == 5
-    assert [(line, kind) for line, _, kind, _ in namespace[FAILED]] == [(6, "NameError"), (7, "IndexError")]
-    assert [part["line"] for part in set_aside] == [5]
+    assert [(line, kind) for line, _, kind, _ in namespace[FAILED]] == [(8, "NameError"), (9, "IndexError")]
+    assert [part["line"] for part in set_aside] == [7]
