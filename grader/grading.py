@@ -102,11 +102,12 @@ def load_checks(assignment: Assignment) -> ModuleType:
 def _import_notes(imported: ImportResult) -> list[str]:
     if imported.mode != "definitions" or imported.first_error is None:
         return []
-    ranges = ", ".join(
+    parts = list(dict.fromkeys(  # two statements on one line are one place to the student
         f"line {part['line']}" + (f"-{part['end_line']}" if part["end_line"] != part["line"] else "") + f" ({part['what']})"
-        for part in imported.set_aside[:8]
-    )
-    more = f" and {len(imported.set_aside) - 8} more" if len(imported.set_aside) > 8 else ""
+        for part in imported.set_aside
+    ))
+    ranges = ", ".join(parts[:8])
+    more = f" and {len(parts) - 8} more" if len(parts) > 8 else ""
     return [
         f"Importing your file failed: {explain(imported.first_error)} "
         f"The grader then imported only your definitions (imports, functions, constants) and set aside the "

@@ -378,6 +378,29 @@ def _materialise(value: Any, wire: types.ModuleType) -> Any:
     return value
 
 
+class _HeadlessMatplotlib:
+    """Import hook: make ``matplotlib.use(...)`` keep the non-interactive
+    backend. Files pick "TkAgg" for their own screens; while grading, nothing
+    is shown, and switching would fail the whole import for nothing."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "matplotlib":
+            return None
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module: types.ModuleType) -> None:
+            run(module)
+            module.use = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
 def _restore_site_builtins() -> None:
     """The child runs without the site module (it is slow to start); give
     student code the ``exit``/``quit`` it would otherwise have."""
@@ -392,6 +415,7 @@ def main() -> None:
     _set_limits(config)
     sys.path[:] = [entry for entry in config.get("sys_path", []) if entry] or sys.path
     _restore_site_builtins()
+    sys.meta_path.insert(0, _HeadlessMatplotlib())  # type: ignore[arg-type]
     wire = _load_sibling("wire")
     safe_import = _load_sibling("safe_import")
     import numpy  # noqa: F401  (imported before the hook: it reads its own files)

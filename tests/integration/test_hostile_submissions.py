@@ -102,7 +102,7 @@ POISONS = {
                                             "open('log.txt', 'w').write('trained')\n", set(), "", status="passed"),
     # Not hostile: what real files do at top level must keep working in the sandbox.
     "uses_the_course_libraries_and_plots": Poison(
-        "\nimport scipy.special\nimport matplotlib.pyplot as plt\nimport pandas as pd\nimport sklearn.metrics\n"
+        "\nimport scipy.special\nimport matplotlib\nmatplotlib.use('TkAgg')\nimport matplotlib.pyplot as plt\nimport pandas as pd\nimport sklearn.metrics\n"
         "from sklearn.linear_model import LogisticRegression\nfrom tqdm import tqdm\nimport tempfile\n"
         "for _ in tqdm(range(3)):\n    pass\n"
         "plt.plot([1, 2, 3])\nplt.savefig('loss.png')\nplt.show()\n"
@@ -138,6 +138,9 @@ def test_hostile_submission_is_graded_safely(tmp_path, name):
     assert poison.says in text
     if poison.recovered:
         assert any("if __name__" in note for note in report.notes), report.notes
+    elif poison.loses != ALL:  # the plain import worked: no word of a failed one
+        assert not any("could not be imported" in note or "Importing your file failed" in note
+                       for note in report.notes), report.notes
 
 
 def test_cli_grades_a_crashing_submission_with_exit_status_zero(tmp_path):
