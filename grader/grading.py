@@ -95,6 +95,14 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
+def sibling(anchor: str | Path, name: str) -> ModuleType:
+    """A trusted course module next to ``anchor``, loaded once: for reference
+    checks split over several files (``sibling(__file__, "solution")``)."""
+    folder = Path(anchor).resolve().parent
+    key = f"grader_reference_{folder.name}_{name}"
+    return sys.modules.get(key) or load_module(folder / f"{name}.py", key)
+
+
 def load_checks(assignment: Assignment) -> ModuleType:
     return load_module(assignment.reference_folder / "checks.py", f"grader_reference_{assignment.id}_checks")
 

@@ -75,7 +75,7 @@ def subset(ds: LocalDataset, split: str, *, size: int, method: str = "stratified
     """A documented, deterministic subset of ``ds``'s ``split`` (see module doc)."""
     spec = ds.spec
     labels_spec = spec.file(split, "labels")
-    images_path, labels_path = ds.path(split, "images"), ds.path(split, "labels")
+    labels_path = ds.path(split, "labels")
     entry = cache.lock_entry(ds.root, labels_spec.file)
     tag = (entry.sha256 if entry else sha256_file(labels_path))[:12]
     stem = f"{split}-{method}-{size}" + (f"-seed{seed}" if method == "stratified" else "") + f"-{tag}"

@@ -9,23 +9,20 @@ gradable: their w layout, data orientation and signatures.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from grader.grading import CheckContext, load_module
+from grader.grading import CheckContext, sibling
 from grader.rubric import Outcome
 
 
-def _sibling(name: str) -> Any:
-    key = f"grader_reference_hw6_mnist_{name}"
-    return sys.modules.get(key) or load_module(Path(__file__).with_name(f"{name}.py"), key)
 
-
-reference = _sibling("solution")
-_gradients = _sibling("gradients")
-_search = _sibling("search")
-_selection = _sibling("selection")
+reference = sibling(__file__, "solution")
+_network = sibling(__file__, "network")
+_loss = sibling(__file__, "loss")
+_gradients = sibling(__file__, "gradients")
+_search = sibling(__file__, "search")
+_selection = sibling(__file__, "selection")
 
 HIDDEN_SEED = "mnist-3c9e1f70b2"
 # Imported in the child before the audit hook: plotting must never block and
@@ -46,11 +43,11 @@ def child_readable(profile: Any, data_dir: Path) -> list[Path]:
 
 
 def pack_unpack(ctx: CheckContext) -> Outcome:
-    return _gradients.pack_unpack(ctx)
+    return _network.pack_unpack(ctx)
 
 
 def fce(ctx: CheckContext) -> Outcome:
-    return _gradients.fce(ctx)
+    return _loss.fce(ctx)
 
 
 def grad_W1(ctx: CheckContext) -> Outcome:

@@ -10,28 +10,22 @@ set is loaded here, in the grader, for (c) only.
 from __future__ import annotations
 
 import math
-import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from grader.checks.diagnostics import call_failed, explain
-from grader.grading import CheckContext, load_module
+from grader.checks.diagnostics import call_failed
+from grader.grading import CheckContext, sibling
 from grader.rubric import Outcome, ramp
 from grader.sandbox import NpyFile
 
 
-def _sibling(name: str) -> Any:
-    key = f"grader_reference_hw6_mnist_{name}"
-    return sys.modules.get(key) or load_module(Path(__file__).with_name(f"{name}.py"), key)
 
-
-adapt = _sibling("adapt")
-solution = _sibling("solution")
-gradients = _sibling("gradients")
+adapt = sibling(__file__, "adapt")
+solution = sibling(__file__, "solution")
+network = sibling(__file__, "network")
 
 CHECK_SETTING = {"lr": 0.1, "batch": 64, "alpha": 0.0}
 MIN_SETTINGS = 10
@@ -94,7 +88,7 @@ def evaluate(blocks: tuple[np.ndarray, ...], X: np.ndarray, Y: np.ndarray) -> tu
 
 
 def _oriented_data(ctx: CheckContext, d: Data) -> dict[str, Any]:
-    orientation = gradients.data_orientation(ctx)
+    orientation = network.data_orientation(ctx)
     trX, trY = adapt.orient(NpyFile(str(d.train_images)), NpyFile(str(d.train_labels)), orientation)
     vX, vY = adapt.orient(NpyFile(str(d.val_images)), NpyFile(str(d.val_labels)), orientation)
     return {"trainX": trX, "trainY": trY, "valX": vX, "valY": vY}
@@ -102,7 +96,7 @@ def _oriented_data(ctx: CheckContext, d: Data) -> dict[str, Any]:
 
 def initial_weights(ctx: CheckContext, hidden: int) -> np.ndarray:
     """The course's initialisation, packed in the student's layout."""
-    layout, _ = gradients.detect_layout(ctx, hidden)
+    layout, _ = network.detect_layout(ctx, hidden)
     return layout.pack(solution.unpack(solution.initial_weights(hidden, seed=541)))
 
 
@@ -138,14 +132,14 @@ def _layout_for(ctx: CheckContext, hidden: int, live: bool | Any = None) -> Any:
     key = f"layout:{hidden}"
     if key in ctx.shared:
         return ctx.shared[key][0]
-    base, _ = gradients.detect_layout(ctx) if live is None else (live, "")
+    base, _ = network.detect_layout(ctx) if live is None else (live, "")
     family = base.family()
     if live is not None:  # mid-call: the child is busy, use the kind of layout seen in part (a)
         return adapt.Layout.standard(hidden, family.w1_transposed, family.w2_transposed) if family else \
             adapt.Layout.standard(hidden)
     saved = ctx.session.get("NUM_HIDDEN")
     ctx.session.set(NUM_HIDDEN=hidden)
-    layout, _ = gradients.detect_layout(ctx, hidden)
+    layout, _ = network.detect_layout(ctx, hidden)
     if "NUM_HIDDEN" in saved:
         ctx.session.set(NUM_HIDDEN=saved["NUM_HIDDEN"])
     return layout
@@ -194,7 +188,7 @@ def run_train_check(ctx: CheckContext) -> dict[str, Any] | Outcome:
         ctx.shared["train_check"] = outcome
         return outcome
     d = data(ctx)
-    hidden = gradients.hidden_units(ctx)
+    hidden = network.hidden_units(ctx)
     epochs = int(ctx.profile.settings.get("train_check_epochs", 1))
     values = dict(_oriented_data(ctx, d), w=initial_weights(ctx, hidden), hidden=hidden, epochs=epochs, **CHECK_SETTING)
     plan, set_globals, unset = _train_plan(ctx, values)

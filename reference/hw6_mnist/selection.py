@@ -11,28 +11,22 @@ which is loaded here and never reaches the child.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
-from grader.grading import CheckContext, load_module
+from grader.grading import CheckContext, sibling
 from grader.rubric import Outcome, ramp
 
 
-def _sibling(name: str) -> Any:
-    key = f"grader_reference_hw6_mnist_{name}"
-    return sys.modules.get(key) or load_module(Path(__file__).with_name(f"{name}.py"), key)
 
-
-adapt = _sibling("adapt")
-solution = _sibling("solution")
-gradients = _sibling("gradients")
-search = _sibling("search")
+adapt = sibling(__file__, "adapt")
+solution = sibling(__file__, "solution")
+network = sibling(__file__, "network")
+search = sibling(__file__, "search")
 
 
 @dataclass
@@ -108,16 +102,16 @@ def run_search(ctx: CheckContext) -> Search:
     if note:
         ctx.note(note + ".")
     d = search.data(ctx)
-    hidden = gradients.hidden_units(ctx)
+    hidden = network.hidden_units(ctx)
     values = dict(search._oriented_data(ctx, d), w=search.initial_weights(ctx, hidden))
     plan = adapt.plan_call(ctx.imported.functions.get(name), values, what=name, expected=adapt.SEARCH_SIGNATURE)
     if plan.problem:
         result = Search(name, [], problem=Outcome(0.0, plan.problem, hint=f"use {adapt.SEARCH_SIGNATURE}"))
         ctx.shared["search"] = result
         return result
-    data_globals = _data_globals(ctx, name, plan, values)
+    _data_globals(ctx, name, plan, values)
     params = ctx.imported.functions.get("train")
-    layout, _ = gradients.detect_layout(ctx)
+    layout, _ = network.detect_layout(ctx)
     trials: list[Trial] = []
     ctx.report("message", f"  findBestHyperparameters on {d.description}; validation: mnist/validation "
                           f"({d.n_val:,}); each trial is scored by the grader on the validation set")
@@ -211,7 +205,7 @@ HIDDEN_FROM_W = "hidden (size of w)"
 def _exact_layouts(ctx: CheckContext, trials: list[Trial], d: Any) -> None:
     """Re-read each trial's weights through the student's own unpack, now that
     the child is free again, where the live reading had to assume a layout."""
-    layout, _ = gradients.detect_layout(ctx)
+    layout, _ = network.detect_layout(ctx)
     if layout.family() is not None:
         return  # a standard kind: the live reading was exact
     for t in trials:
