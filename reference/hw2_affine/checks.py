@@ -19,10 +19,10 @@ except ImportError:  # Python 3.10
 from grader.checks.cases import Case, Verdict, run_case, run_cases, stops_grading, vec
 from grader.checks.diagnostics import call_failed
 from grader.checks.numeric import compare
-from grader.grading import CheckContext, load_module
+from grader.grading import CheckContext, sibling
 from grader.rubric import Outcome
 
-reference = load_module(Path(__file__).with_name("solution.py"), "grader_reference_hw2_affine_solution")
+reference = sibling(__file__, "solution")
 HIDDEN_SEED = "affine-7f3c1e9b"
 
 
