@@ -12,7 +12,7 @@ from rich.console import Console
 from grader import assignments
 from grader.grading import grade_submission
 from grader.reporters import json_reporter, terminal
-from grader.rubric import CheckResult, RubricItem
+from grader.rubric import RubricItem
 
 
 @click.command("submit")
@@ -40,8 +40,6 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
         def progress(kind: str, payload: Any) -> None:
             if kind == "item" and isinstance(payload, RubricItem):
                 status.update(f"Grading {file.name}: {payload.name}")
-            elif kind == "result" and isinstance(payload, CheckResult) and not quiet:
-                pass
             elif kind == "message":
                 console.print(str(payload), highlight=False)
 

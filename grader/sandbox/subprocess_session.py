@@ -174,7 +174,6 @@ class SubprocessSession(StudentSession):
         self._mode: str | None = None
         self._next_id = 0
         self._deadline = time.monotonic() + limits.wall_seconds
-        self._notes: list[str] = []
         self._stdout: list[str] = []
         self._stderr: list[str] = []
         self.restarts = 0
@@ -358,10 +357,9 @@ class SubprocessSession(StudentSession):
 
     @property
     def notes(self) -> list[str]:
-        notes = list(self._notes)
         if self.restarts:
-            notes.append(f"the submission's process died and was restarted {self.restarts} time(s)")
-        return notes
+            return [f"the submission's process died and was restarted {self.restarts} time(s)"]
+        return []
 
 
 def _error(raw: Any) -> StudentError:
