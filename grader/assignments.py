@@ -2,8 +2,10 @@
 
 An assignment lives in ``assignments/<id>/`` with a versioned
 ``assignment.toml`` (id, title, file patterns, limits, rubric items, manual
-items, datasets, profiles), a student stub, a handout and public checks. Its
-hidden reference solution and checks live in ``reference/<id>/``.
+items, datasets, profiles), a student stub, a handout, its public checks
+(``checks.py``) and the published example answers they compare with. Its
+hidden reference solution and checks live in ``reference/<id>/``. The checks
+are a plug-in: see ``grader.plugin``.
 """
 
 from __future__ import annotations
@@ -14,19 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import paths
-from grader.errors import ConfigError, UnknownAssignmentError
-from grader.rubric import ManualItem, RubricItem
+from grader import paths, toml
+from grader.errors import ConfigError, UnknownAssignmentError, UsageError
+from grader.rubric import VISIBILITIES, ManualItem, RubricItem
 from grader.sandbox.session import Limits
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 SCHEMA_VERSION = 1
 MANIFEST = "assignment.toml"
-VISIBILITIES = ("visible", "hidden")
 
 
 @dataclass(frozen=True)
@@ -56,6 +52,8 @@ class Assignment:
     default_profile: str
     adaptation_penalty: float = 0.0
     """Fraction of an item's points an adaptation costs (instructor's choice)."""
+    public_checks: str | None = None
+    """The published example answers (a TOML file next to the manifest)."""
 
     @property
     def points(self) -> float:
@@ -72,9 +70,13 @@ class Assignment:
     def profile(self, name: str | None) -> Profile:
         key = name or self.default_profile
         if key not in self.profiles:
-            raise UnknownAssignmentError(
-                f"assignment {self.id} has no profile {key!r}; it has: {', '.join(sorted(self.profiles))}")
+            raise UsageError(f"assignment {self.id} has no profile {key!r}; its profiles: "
+                             + ", ".join(sorted(self.profiles)))
         return self.profiles[key]
+
+    def public_answers(self) -> dict[str, Any]:
+        """The tables of the published answers file (empty if there is none)."""
+        return toml.read(self.folder / self.public_checks) if self.public_checks else {}
 
     def matches(self, filename: str) -> bool:
         name = filename.lower()
@@ -106,12 +108,9 @@ def load_manifest(folder: Path) -> Assignment:
     """Read and validate ``folder/assignment.toml``."""
     path = folder / MANIFEST
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{folder} has no {MANIFEST}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    if not path.is_file():
+        raise ConfigError(f"{folder} has no {MANIFEST}")
+    data = toml.read(path)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ConfigError(f"{where}: schema_version {version!r} is not supported (this grader reads {SCHEMA_VERSION})")
@@ -125,6 +124,8 @@ def load_manifest(folder: Path) -> Assignment:
         )
         if item.visibility not in VISIBILITIES or item.points < 0:
             raise ConfigError(f"{where}: item {item.id}: bad visibility or points")
+        if not all(isinstance(name, str) for name in item.needs):
+            raise ConfigError(f"{where}: item {item.id}: needs must list dataset names")
         items.append(item)
     if len({item.id for item in items}) != len(items):
         raise ConfigError(f"{where}: rubric item ids must be unique")
@@ -142,7 +143,12 @@ def load_manifest(folder: Path) -> Assignment:
         datasets=tuple(data.get("datasets", ())), limits=limits, profiles=profiles,
         default_profile=data.get("default_profile", "official"),
         adaptation_penalty=float(data.get("adaptation_penalty", 0.0)),
+        public_checks=data.get("public_checks"),
     )
+    if not 0.0 <= assignment.adaptation_penalty <= 1.0:
+        raise ConfigError(f"{where}: adaptation_penalty must be between 0 and 1")
+    if assignment.public_checks is not None and not (folder / assignment.public_checks).is_file():
+        raise ConfigError(f"{where}: public_checks names {assignment.public_checks!r}, which is not in {folder}")
     if assignment.id != folder.name:
         raise ConfigError(f"{where}: id {assignment.id!r} differs from its folder name {folder.name!r}")
     if assignment.default_profile not in profiles:

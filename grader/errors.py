@@ -14,7 +14,9 @@ These exceptions are for problems of the grader's own inputs and environment.
     │   ├── ChecksumError           a file differs from its recorded sha256
     │   └── ValidationError         a file has the wrong shape/dtype/range
     └── SandboxError (exit 1)       the child process could not be run at all
-        └── ProtocolError           the child sent bytes that are not a message
+        ├── ProtocolError           the child sent bytes that are not a message
+        └── HarnessError            the child's harness (grader code) failed on
+                                    a request: a grader bug, never the student's
 
 The CLI catches ``GraderError`` in one place and exits with ``exit_code``.
 """
@@ -64,3 +66,7 @@ class SandboxError(GraderError):
 
 class ProtocolError(SandboxError):
     """The child sent data that is not a well-formed message."""
+
+
+class HarnessError(SandboxError):
+    """The harness in the child failed while serving a request (a grader bug)."""

@@ -1,110 +1,36 @@
 """Grading one submission: the core that ``grade submit`` calls.
 
-    Submission file -> Assignment -> StudentSession (child process)
+    Submission file -> Assignment (manifest) + LoadedPlugin (its checks, validated)
+        -> StudentSession (child process) -> CheckContext (+ per-submission state)
         -> each RubricItem's check(ctx) -> Outcome -> rubric.score -> CheckResult
         -> GradeReport
 
-Checks live with the hidden reference (``reference/<id>/checks.py``) and run
-here, in the trusted process; they reach student code only through the
-session's plain-value calls.
+Checks run here, in the trusted process; they reach student code only through
+the session's plain-value calls.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import sys
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Callable, Collection
+from typing import Callable, Collection
 
-import numpy as np
-
-from grader import paths
+from grader import paths, plugin
 from grader.assignments import Assignment, Profile, module_name
 from grader.checks.diagnostics import explain
-from grader.errors import ConfigError, UsageError
+from grader.context import CheckContext
+from grader.errors import HarnessError, UsageError
+from grader.plugin import LoadedPlugin
+from grader.progress import ItemFinished, ItemStarted, Message, ProgressHandler
 from grader.report import GradeReport
 from grader.rubric import CheckResult, Outcome, RubricItem, score
 from grader.sandbox import ImportResult, Limits, StudentSession, SubprocessSession
 
 MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
 SessionFactory = Callable[..., StudentSession]
-ProgressHandler = Callable[[str, Any], None]
-
-
-@dataclass
-class CheckContext:
-    """What a check may use. Not frozen: checks add notes as they adapt."""
-
-    assignment: Assignment
-    profile: Profile
-    session: StudentSession
-    imported: ImportResult
-    reference: ModuleType
-    data_dir: Path | None = None
-    progress: ProgressHandler | None = None
-    notes: list[str] = field(default_factory=list)
-    shared: dict[str, Any] = field(default_factory=dict)
-    """Results one check leaves for a later one (e.g. trials of a search)."""
-
-    def rng(self, item_id: str, salt: str = "") -> np.random.Generator:
-        """A generator seeded per assignment and item, with a secret salt kept in
-        the reference folder: hidden instances are the same on every run but
-        cannot be predicted from the public files."""
-        secret = getattr(self.reference, "HIDDEN_SEED", "")
-        digest = hashlib.sha256(f"{self.assignment.id}/{item_id}/{salt}/{secret}".encode()).digest()
-        return np.random.default_rng(int.from_bytes(digest[:8], "big"))
-
-    def defines(self, name: str) -> bool:
-        return name in self.imported.functions
-
-    def dataset(self, name: str) -> Any:
-        """The cached, verified dataset (a ``grader.datasets.LocalDataset``).
-
-        Items that declare ``needs = [name]`` only run when it is available."""
-        from grader import datasets
-
-        found = datasets.available(name, data_dir=self.data_dir)
-        if found is None:
-            raise ConfigError(f"dataset {name} is not available; the rubric item should declare needs = [{name!r}]")
-        return found
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
-
-    def report(self, kind: str, payload: Any) -> None:
-        if self.progress is not None:
-            self.progress(kind, payload)
-
-
-def load_module(path: Path, name: str) -> ModuleType:
-    """Import a trusted course file (a reference solution or checks) by path."""
-    if not path.is_file():
-        raise ConfigError(f"missing {path}")
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ConfigError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def sibling(anchor: str | Path, name: str) -> ModuleType:
-    """A trusted course module next to ``anchor``, loaded once: for reference
-    checks split over several files (``sibling(__file__, "solution")``)."""
-    folder = Path(anchor).resolve().parent
-    key = f"grader_reference_{folder.name}_{name}"
-    return sys.modules.get(key) or load_module(folder / f"{name}.py", key)
-
-
-def load_checks(assignment: Assignment) -> ModuleType:
-    return load_module(assignment.reference_folder / "checks.py", f"grader_reference_{assignment.id}_checks")
+INTERNAL = ("the grader failed while checking this item (an internal error: please report it to the course "
+            "staff); it scores 0 until they look at it")
 
 
 def _import_notes(imported: ImportResult) -> list[str]:
@@ -139,6 +65,21 @@ def _read_submission(path: Path) -> str | None:
     return None
 
 
+def _items(assignment: Assignment, loaded: LoadedPlugin, *, public_only: bool,
+           only: Collection[str] | None) -> tuple[list[RubricItem], list[str]]:
+    """The items to grade, and a note when hidden ones cannot be run here."""
+    notes = []
+    items = [item for item in assignment.items if only is None or item.id in only]
+    hidden = [item for item in items if item.visibility == "hidden"]
+    if hidden and not public_only and not loaded.has_hidden:
+        points = sum(item.points for item in hidden)
+        notes.append(f"This copy of the course holds only the public checks: the {len(hidden)} hidden items "
+                     f"({points:g} points) run when the course grades your submission.")
+    if public_only or not loaded.has_hidden:
+        items = [item for item in items if item.visibility == "visible"]
+    return items, notes
+
+
 def grade_submission(
     path: str | Path,
     *,
@@ -155,27 +96,25 @@ def grade_submission(
     """Grade one submission file against an assignment's rubric.
 
     ``only`` restricts grading to the rubric items with these ids (the report
-    then covers just those). Datasets the items need are fetched first unless
+    then covers just those); a list or tuple also sets the order in which they
+    run (the report keeps the manifest's order). Datasets the items need are fetched first unless
     ``fetch`` is false; items whose data cannot be had are skipped, with the
     command that fixes it."""
     started = time.perf_counter()
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
+    loaded = plugin.load(assignment)  # a broken plug-in stops here, before any student code runs
     chosen = assignment.profile(profile)
     limits = chosen.limits or assignment.limits
     if wall_seconds is not None:
         if wall_seconds <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
         limits = Limits(**{**limits.__dict__, "wall_seconds": float(wall_seconds)})
-    items = [item for item in assignment.items
-             if (not public_only or item.visibility == "visible") and (only is None or item.id in only)]
-    checks = load_checks(assignment)
-    reference = getattr(checks, "reference", checks)
+    items, notes = _items(assignment, loaded, public_only=public_only, only=only)
     cache = paths.data_dir(data_dir)
     unfit = _read_submission(path)
     missing = _prepare_datasets(items, cache, fetch=fetch and unfit is None, progress=progress)
-    notes: list[str] = []
     internal: list[str] = []
     results: list[CheckResult] = []
     stdout = ""
@@ -183,23 +122,29 @@ def grade_submission(
         results = [score(item, Outcome.error(unfit)) for item in items]
         notes.append(f"The submission could not be graded: {unfit}.")
     else:
-        allow, deny = _file_rules(checks, chosen, cache)
+        allow = _child_files(loaded, chosen, cache)
+        deny = tuple(dict.fromkeys(p for p in (paths.course_dir(), paths.checkout_dir(), cache) if p is not None))
         with session_factory(path, module_name=module_name(path.name), limits=limits, allow=allow, deny=deny,
-                             preload=tuple(getattr(checks, "PRELOAD", ()))) as session:
-            imported = session.load()
+                             preload=loaded.public.preload) as session:
+            try:
+                imported = session.load()
+            except HarnessError as exc:
+                internal.append(f"import: {exc}")
+                imported = ImportResult(ok=False, mode="plain")
             if not imported.ok:
-                assert imported.error is not None
-                why = explain(imported.error)
+                why = explain(imported.error) if imported.error is not None else INTERNAL
                 notes.append(f"Your file could not be imported: {why}")
                 results = [score(item, Outcome.error(f"not graded: the file could not be imported ({why})"))
                            for item in items]
             else:
                 notes.extend(_import_notes(imported))
-                context = CheckContext(assignment=assignment, profile=chosen, session=session, imported=imported,
-                                       reference=reference, data_dir=cache, progress=progress)
-                context.shared["missing_datasets"] = missing
-                for item in items:
-                    results.append(_run_item(item, checks, context, internal))
+                context = CheckContext(assignment=assignment, profile=chosen, plugin=loaded, session=session,
+                                       imported=imported, data_dir=cache, missing_datasets=missing,
+                                       progress=progress)
+                order = list(only) if isinstance(only, (list, tuple)) else [item.id for item in items]
+                done = {item.id: _run_item(item, context, internal)
+                        for item in sorted(items, key=lambda item: order.index(item.id))}
+                results = [done[item.id] for item in items]
                 notes.extend(context.notes)
                 notes.extend(session.notes)
         stdout = session.stdout  # complete only once the child has ended
@@ -211,31 +156,23 @@ def grade_submission(
     )
 
 
-def _file_rules(checks: ModuleType, profile: Profile, cache: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """What the child may not read (the course folder, the dataset cache), and
-    the files a check hands over explicitly (via ``NpyFile``): the checks
-    module's ``child_readable(profile, data_dir)`` names them."""
-    readable = getattr(checks, "child_readable", None)
-    allow = tuple(readable(profile, cache)) if readable is not None else ()
-    return allow, (paths.course_dir(), cache)
+def _child_files(loaded: LoadedPlugin, profile: Profile, cache: Path) -> tuple[Path, ...]:
+    """The data files a check hands over (via ``NpyFile``): the only files of
+    the dataset cache the child may read."""
+    files = loaded.public.child_files
+    return tuple(files(profile, loaded.settings[profile.name], cache)) if files is not None else ()
 
 
-def _run_item(item: RubricItem, checks: ModuleType, context: CheckContext, internal: list[str]) -> CheckResult:
-    check = getattr(checks, item.check, None)
-    if check is None:
-        raise ConfigError(f"{context.assignment.id}: rubric item {item.id} names check {item.check!r}, "
-                          "which reference checks do not define")
-    context.report("item", item)
-    missing = _missing_datasets(item, context)
+def _run_item(item: RubricItem, context: CheckContext, internal: list[str]) -> CheckResult:
+    context.report(ItemStarted(item))
+    reasons = [context.missing_datasets[name] for name in item.needs if name in context.missing_datasets]
     try:
-        outcome = Outcome.skipped(missing) if missing else check(context)
+        outcome = Outcome.skipped(" ".join(reasons)) if reasons else context.plugin.check(item.check)(context)
     except Exception:  # a grader bug must not cost the student the other items
-        trace = traceback.format_exc()
-        internal.append(f"item {item.id}: {trace}")
-        outcome = Outcome.error("the grader failed while checking this item (an internal error: please "
-                                "report it to the course staff); it scores 0 until they look at it")
-    result = score(item, outcome)
-    context.report("result", result)
+        internal.append(f"item {item.id}: {traceback.format_exc()}")
+        outcome = Outcome.error(INTERNAL)
+    result = score(item, outcome, adaptation_penalty=context.assignment.adaptation_penalty)
+    context.report(ItemFinished(result))
     return result
 
 
@@ -251,7 +188,7 @@ def _prepare_datasets(items: list[RubricItem], cache: Path, *, fetch: bool,
 
     def notify(message: str) -> None:
         if progress is not None:
-            progress("message", message)
+            progress(Message(message))
 
     missing = {}
     for name in needed:
@@ -267,10 +204,3 @@ def _prepare_datasets(items: list[RubricItem], cache: Path, *, fetch: bool,
         except DatasetError as exc:
             missing[name] = f"the {name} dataset could not be had: {exc}"
     return missing
-
-
-def _missing_datasets(item: RubricItem, context: CheckContext) -> str | None:
-    """Why an item that needs data cannot run here, with the fixing command."""
-    missing = context.shared.get("missing_datasets", {})
-    reasons = [missing[name] for name in item.needs if name in missing]
-    return " ".join(reasons) or None

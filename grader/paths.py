@@ -30,6 +30,13 @@ def course_dir() -> Path:
     return root
 
 
+def checkout_dir() -> Path | None:
+    """The course folder the grader package itself came with, if any: hidden
+    files there must stay out of reach even when another course is graded."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "reference").is_dir() else None
+
+
 def assignments_dir() -> Path:
     return course_dir() / "assignments"
 
@@ -51,6 +58,12 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return Path(platformdirs.user_cache_dir("grade")) / "datasets"
+
+
+def tool_cache_dir() -> Path:
+    """Caches of the grader's own (e.g. matplotlib's font list for the
+    children), next to the dataset cache's default place."""
+    return Path(platformdirs.user_cache_dir("grade"))
 
 
 def mirror(override: str | None = None) -> str | None:

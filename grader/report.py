@@ -50,6 +50,8 @@ class GradeReport:
                     "name": test.name, "number": test.number, "score": test.score,
                     "max_score": test.max_score, "status": test.status, "output": test.output,
                     "visibility": test.visibility, **({"hint": test.hint} if test.hint else {}),
+                    **({"mistakes": list(test.mistakes)} if test.mistakes else {}),
+                    **({"adapted": list(test.adapted)} if test.adapted else {}),
                 }
                 for test in self.tests
             ],

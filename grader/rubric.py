@@ -4,15 +4,21 @@ A check returns an ``Outcome`` (a fraction in [0, 1] plus feedback); the rubric
 turns it into a ``CheckResult`` worth ``fraction * points``, clamped to
 [0, points], with a status the reporters understand. Partial credit comes from
 the fraction of sub-cases passed or from a linear ramp between a floor and a
-threshold.
+threshold. An outcome that relied on an adaptation (the grader calling the
+code differently from the stub) costs the assignment's ``adaptation_penalty``,
+the same way for every item of every assignment.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 
-STATUSES = ("passed", "partial", "failed", "error", "skipped")
+Status = Literal["passed", "partial", "failed", "error", "skipped"]
+Visibility = Literal["visible", "hidden"]
+STATUSES: tuple[str, ...] = get_args(Status)
+VISIBILITIES: tuple[str, ...] = get_args(Visibility)
 
 
 @dataclass(frozen=True)
@@ -23,8 +29,14 @@ class Outcome:
     output: str
     hint: str | None = None
     """What to fix, in course terms; shown when points are lost."""
-    status: str | None = None
+    status: Literal["error", "skipped"] | None = None
     """Force ``error`` (student code raised/timed out) or ``skipped``."""
+    mistakes: tuple[str, ...] = ()
+    """Named mistakes found (short stable tags, e.g. ``summed``), for summaries."""
+    adapted: tuple[str, ...] = ()
+    """Adaptations this item's grade relied on (e.g. ``examples as rows``)."""
+    not_implemented: str | None = None
+    """The function that still raises NotImplementedError, when that is all."""
 
     @classmethod
     def error(cls, output: str, hint: str | None = None) -> Outcome:
@@ -34,6 +46,11 @@ class Outcome:
     def skipped(cls, output: str) -> Outcome:
         return cls(0.0, output, None, status="skipped")
 
+    def with_adaptations(self, *adapted: str) -> Outcome:
+        """This outcome, marked as relying on these adaptations (none: unchanged)."""
+        found = tuple(dict.fromkeys(self.adapted + tuple(a for a in adapted if a)))
+        return replace(self, adapted=found) if found != self.adapted else self
+
 
 @dataclass(frozen=True)
 class RubricItem:
@@ -41,7 +58,7 @@ class RubricItem:
     name: str
     points: float
     check: str
-    visibility: str = "visible"
+    visibility: Visibility = "visible"
     """``visible`` checks ship to students; ``hidden`` ones stay with the grader."""
     needs: tuple[str, ...] = ()
     """Datasets this item needs; without them it is skipped, not failed."""
@@ -59,10 +76,13 @@ class CheckResult:
     number: str
     score: float
     max_score: float
-    status: str
+    status: Status
     output: str
-    visibility: str = "visible"
+    visibility: Visibility = "visible"
     hint: str | None = None
+    mistakes: tuple[str, ...] = ()
+    adapted: tuple[str, ...] = ()
+    not_implemented: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +109,14 @@ def ramp(value: float, *, floor: float, threshold: float) -> float:
     return min(1.0, max(0.0, (value - floor) / (threshold - floor)))
 
 
-def score(item: RubricItem, outcome: Outcome) -> CheckResult:
+def score(item: RubricItem, outcome: Outcome, *, adaptation_penalty: float = 0.0) -> CheckResult:
     """Points for one item; never negative, never above the item's points."""
     fraction = outcome.fraction if math.isfinite(outcome.fraction) else 0.0
     fraction = min(1.0, max(0.0, fraction))
+    if outcome.adapted:
+        fraction *= 1.0 - min(1.0, max(0.0, adaptation_penalty))
     points = round(item.points * fraction, 4)
+    status: Status
     if outcome.status is not None:
         status = outcome.status
         points = 0.0 if status == "skipped" else points
@@ -107,4 +130,5 @@ def score(item: RubricItem, outcome: Outcome) -> CheckResult:
         name=item.name, number=item.id, score=points, max_score=float(item.points), status=status,
         output=outcome.output, visibility=item.visibility,
         hint=outcome.hint if points < item.points else None,
+        mistakes=outcome.mistakes, adapted=outcome.adapted, not_implemented=outcome.not_implemented,
     )

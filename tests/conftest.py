@@ -42,3 +42,15 @@ def as_submission(tmp_path: Path):
         return target
 
     return make
+
+
+@pytest.fixture
+def course_copy(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the course folder (assignments, references, dataset
+    manifests), made the grader's course folder for this test: tests that aim
+    destructive attacks at the course aim them here, never at the checkout."""
+    root = tmp_path_factory.mktemp("course")
+    for name in ("assignments", "reference", "datasets"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("GRADER_COURSE_DIR", str(root))
+    return root

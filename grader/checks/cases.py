@@ -2,24 +2,31 @@
 
 Students write vectors as (k, 1) columns or as (k,) arrays; both are right.
 A function is tried with columns first; if a case fails that way, it is tried
-with flat vectors, and the layout that works is used (and named in a note).
+with flat vectors, and the better verdict counts (the layout that works is
+named in a note). Which layout worked is remembered per function, but only to
+try it first next time: a case's verdict is the best over both layouts either
+way, so it does not depend on which cases ran before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
 from grader.rubric import Outcome
-from grader.sandbox.session import CallResult
+from grader.sandbox.session import CallResult, ErrorKind
 
-LAYOUTS = ("column", "flat")
+if TYPE_CHECKING:
+    from grader.context import CheckContext
+
+VectorLayout = Literal["column", "flat"]
+LAYOUTS: tuple[VectorLayout, ...] = ("column", "flat")
 
 
-def vec(values: Any, layout: str) -> np.ndarray:
+def vec(values: Any, layout: VectorLayout) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     return array.reshape(-1, 1) if layout == "column" else array.reshape(-1)
 
@@ -33,35 +40,27 @@ class Verdict:
     hint: str | None = None
     raised: bool = False
     """The student code raised, hung or died instead of answering."""
+    mistakes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Case:
     label: str
-    args: Callable[[str], tuple[Any, ...]]
+    args: Callable[[VectorLayout], tuple[Any, ...]]
     """The call's arguments in a given layout."""
-    judge: Callable[[Any, str], Verdict]
+    judge: Callable[[Any, VectorLayout], Verdict]
     """Score the returned value (given the layout it was called with)."""
 
 
-def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) -> tuple[Verdict, CallResult]:
-    """Run one case, trying the remembered layout first, then the other.
-
-    A function that already hung is not called again: every further call would
-    cost the whole timeout and end the same way."""
-    hung = ctx.shared.get(f"hung:{function}")
-    if hung is not None:
-        return Verdict(0.0, call_failed(hung).output, raised=True), hung
-    remembered = ctx.shared.get(f"layout:{function}")
-    order = (remembered, *[layout for layout in LAYOUTS if layout != remembered]) if remembered else LAYOUTS
+def run_case(ctx: CheckContext, function: str, case: Case, *, spy: tuple[str, ...] = ()) -> tuple[Verdict, CallResult]:
+    """Run one case, trying the remembered layout first, then the other."""
+    remembered = ctx.vector_layouts.get(function)
+    order = tuple(sorted(LAYOUTS, key=lambda layout: layout != remembered))
     best: tuple[Verdict, CallResult] | None = None
     for layout in order:
         result = ctx.session.call(function, *case.args(layout), spy=spy)
         if not result.ok:
             verdict = Verdict(0.0, call_failed(result).output, raised=True)
-            if result.error is not None and result.error.kind in ("timeout", "killed"):
-                again = replace(result.error, message=f"{result.error.message}; not called again for later checks")
-                ctx.shared[f"hung:{function}"] = replace(result, error=again)
             if stops_grading(result):
                 return verdict, result
         else:
@@ -69,26 +68,26 @@ def run_case(ctx: Any, function: str, case: Case, *, spy: tuple[str, ...] = ()) 
         if best is None or verdict.fraction > best[0].fraction:
             best = (verdict, result)
         if verdict.fraction >= 1.0:
-            if layout == "flat" and remembered != "flat":
+            if layout == "flat":
                 ctx.note(f"{function} works with vectors as 1-d arrays of shape (k,); it was graded that way "
                          "(both layouts are correct).")
-            ctx.shared[f"layout:{function}"] = layout
+            ctx.vector_layouts[function] = layout
             break
     assert best is not None
     return best
 
 
-_FATAL = ("missing", "budget", "timeout", "exit", "killed", "protocol")
+_FATAL: tuple[ErrorKind, ...] = ("missing", "budget", "timeout", "exit", "killed", "protocol")
 
 
 def stops_grading(result: CallResult) -> bool:
     """No point trying more cases of this function: it is missing or not
     implemented, or it hung, ended or corrupted its process last time."""
     error = result.error
-    return error is not None and (error.kind in _FATAL or error.exc_type == "NotImplementedError")
+    return error is not None and (error.kind in _FATAL or error.unimplemented)
 
 
-def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases") -> Outcome:
+def run_cases(ctx: CheckContext, function: str, cases: list[Case], *, what: str = "cases") -> Outcome:
     """Credit is the mean fraction over the cases; feedback lists the failures.
 
     A function that is missing or unimplemented earns nothing; one that hangs
@@ -97,6 +96,7 @@ def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases"
     total = 0.0
     failures: list[tuple[str, str]] = []
     hint = None
+    mistakes: list[str] = []
     broken: CallResult | None = None
     raised = False
     for done, case in enumerate(cases):
@@ -112,6 +112,7 @@ def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases"
         if verdict.fraction < 1.0:
             failures.append((case.label, verdict.message))
             hint = hint or verdict.hint
+            mistakes.extend(verdict.mistakes)
     fraction = total / len(cases) if cases else 0.0
     if raised and fraction == 0.0:
         broken = broken or CallResult(function, ok=False)
@@ -119,7 +120,7 @@ def run_cases(ctx: Any, function: str, cases: list[Case], *, what: str = "cases"
         counted = "the example" if len(cases) == 1 else f"all {len(cases)} {what}"
         return Outcome(1.0, f"{function}: correct on {counted}")
     return Outcome(fraction, f"{function}: {summarise(failures)}", hint=hint,
-                   status="error" if broken is not None else None)
+                   status="error" if broken is not None else None, mistakes=tuple(dict.fromkeys(mistakes)))
 
 
 def summarise(failures: list[tuple[str, str]], shown: int = 3) -> str:

@@ -47,7 +47,7 @@ def explain(error: StudentError) -> str:
     if error.exc_type == "FileNotFoundError":
         return (f"{where}tried to open a file that is not there when grading ({message}). "
                 "The grader passes data to your functions; load files only under `if __name__ == \"__main__\":`.")
-    if error.exc_type == "PermissionError" and "grader does not" in message:
+    if error.exc_type == "RefusedByGrader":
         return f"{where}{message}."
     return error.describe()
 
@@ -60,9 +60,9 @@ def call_failed(result: CallResult, *, signature: str | None = None) -> Outcome:
         expected = f" (expected: def {signature})" if signature else ""
         return Outcome(0.0, f"{result.function} is not defined in the submission{expected}",
                        hint=f"define {signature or result.function} with exactly this name")
-    if error.exc_type == "NotImplementedError":
+    if error.unimplemented:
         return Outcome(0.0, f"{result.function}: not implemented yet (the stub still raises NotImplementedError)",
-                       hint=f"implement {result.function}")
+                       hint=f"implement {result.function}", not_implemented=result.function)
     if error.kind == "budget":
         return Outcome.error(f"{result.function}: {error.message}")
     return Outcome.error(f"{result.function} {explain(error)}" if error.kind == "exception"

@@ -9,11 +9,16 @@ inf, a missing ``return``. Checks turn the verdict into course terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import numpy as np
 
 from grader.sandbox.wire import Unsupported
+
+
+Mistake = Literal["transposed", "scaled", "sign", "nan", "shape", "type", "none"]
+"""What ``compare`` recognises: a transposed matrix, a constant factor, a
+flipped sign, NaN/inf, a wrong shape, a value that is no array, None."""
 
 
 @dataclass(frozen=True)
@@ -21,9 +26,7 @@ class Comparison:
     ok: bool
     message: str
     """One line: what matched or what is wrong, with shapes and errors."""
-    mistake: str | None = None
-    """A recognised mistake: ``transposed``, ``scaled``, ``sign``, ``nan``,
-    ``shape``, ``type``, ``none`` or None."""
+    mistake: Mistake | None = None
     factor: float | None = None
     """For ``scaled``: got / expected."""
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
 
 from grader import assignments
 from grader.grading import grade_submission
+from grader.progress import ItemStarted, Message, ProgressEvent, TrialFinished, TrialStarted
 from grader.reporters import json_reporter, terminal
-from grader.rubric import RubricItem
 
 
 @click.command("submit")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--assignment", "assignment_id", help="Assignment id; detected from the file name by default.")
-@click.option("--profile", type=click.Choice(["official", "quick"]), default=None,
-              help="official: the course's data and thresholds (default); quick: a documented faster self-check.")
+@click.option("--profile", default=None, metavar="NAME",
+              help="How to grade: the assignment's profiles are listed by `grade list` (default: official, the "
+                   "course's data and thresholds; many have quick, a documented faster self-check).")
 @click.option("--json", "json_path", metavar="PATH|-", help="Write the result JSON to PATH, or to stdout with '-'.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also save the feedback shown here (.html for HTML, else text).")
@@ -33,15 +33,18 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
     if not file.is_file():
         raise click.UsageError(f"no such file: {file}")
     assignment = assignments.get(assignment_id) if assignment_id else assignments.detect(file.name)
+    if profile is not None and profile not in assignment.profiles:
+        raise click.BadParameter(f"{profile!r}: {assignment.id} has the profiles "
+                                 f"{', '.join(sorted(assignment.profiles))}", param_hint="'--profile'")
     quiet = json_path == "-"
     console = Console(stderr=quiet, record=report_path is not None)
     with console.status(f"Grading {file.name} ({assignment.id})...", spinner="dots") as status:
 
-        def progress(kind: str, payload: Any) -> None:
-            if kind == "item" and isinstance(payload, RubricItem):
-                status.update(f"Grading {file.name}: {payload.name}")
-            elif kind == "message":
-                console.print(str(payload), highlight=False)
+        def progress(event: ProgressEvent) -> None:
+            if isinstance(event, ItemStarted):
+                status.update(f"Grading {file.name}: {event.item.name}")
+            elif isinstance(event, (Message, TrialStarted, TrialFinished)):
+                console.print(terminal.progress_line(event), highlight=False)
 
         report = grade_submission(file, assignment=assignment, profile=profile, public_only=public_only,
                                   wall_seconds=timeout, data_dir=data_dir, progress=progress)

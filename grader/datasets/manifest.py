@@ -10,12 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    import tomllib
-except ImportError:  # pragma: no cover - python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
 from grader import paths
+from grader import toml as tomllib
 from grader.errors import ConfigError, DatasetError
 
 SCHEMA_VERSION = 1

@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from grader.progress import Message, TrialFinished, TrialStarted
 from grader.report import GradeReport
 
 _STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "error": "bold red", "skipped": "dim"}
@@ -46,11 +47,11 @@ def render(report: GradeReport, console: Console) -> None:
     total.append(f"   {report.execution_time:.1f} s", style="dim")
     console.print(total)
     fixes = [test for test in report.tests if test.score < test.max_score and test.status != "skipped"]
-    unimplemented = [test for test in fixes if "not implemented yet" in test.output]
+    unimplemented = [test for test in fixes if test.not_implemented]
     if fixes:
         lines = []
         if unimplemented:
-            names = sorted({test.output.split(":")[0] for test in unimplemented})
+            names = sorted({test.not_implemented for test in unimplemented if test.not_implemented})
             lines.append(Text.assemble(("Not implemented yet: ", "bold"), ", ".join(names),
                                        f" ({sum(t.max_score for t in unimplemented):g} points)"))
         for test in fixes:
@@ -81,3 +82,20 @@ def render(report: GradeReport, console: Console) -> None:
 def _first_line(text: str, limit: int = 160) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _figure(name: str, value: float) -> str:
+    return f"{name} {value:.2%}" if "accuracy" in name else f"{name} {value:.4f}"
+
+
+def progress_line(event: Message | TrialStarted | TrialFinished) -> str:
+    """One printed line for a progress event."""
+    if isinstance(event, Message):
+        return event.text
+    if isinstance(event, TrialStarted):
+        shown = ", ".join(f"{k}={v}" for k, v in event.arguments.items())
+        return f"  trial {event.index + 1}: {event.function}({shown})"
+    if event.problem:
+        return f"  trial {event.index + 1}: {event.problem}"
+    figures = ", ".join(_figure(name, value) for name, value in event.figures.items())
+    return f"  trial {event.index + 1}: {event.seconds or 0:.1f} s" + (f", {figures}" if figures else "")

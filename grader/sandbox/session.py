@@ -3,15 +3,28 @@
 ``StudentSession`` is the one way checks talk to a submission: import it, call
 a function with plain values, read module constants. ``SubprocessSession`` is
 the real one; ``InProcessSession`` (in ``fake``) serves unit tests of checks.
+
+Every call starts from the module as imported plus what the grader ``set``:
+globals a function rebinds do not reach the next call. A function that hung or
+crashed its process once is not called again (each further call would cost the
+whole timeout and end the same way); the session remembers it for every check.
 """
 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 from grader.sandbox.wire import NpyFile
+
+ErrorKind = Literal["exception", "timeout", "budget", "exit", "killed", "missing", "protocol", "import"]
+EventKind = Literal["spy_call", "spy_return", "spy_raise"]
+ParamKind = Literal["POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD_ONLY", "VAR_KEYWORD"]
+ImportMode = Literal["plain", "definitions"]
+_PARAM_KINDS = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD_ONLY", "VAR_KEYWORD")
+HUNG: tuple[ErrorKind, ...] = ("timeout", "killed")
+NOT_AGAIN = "; it is not called again in later checks"
 
 
 @dataclass(frozen=True)
@@ -32,9 +45,7 @@ class Limits:
 class StudentError:
     """Why a call into student code produced no value."""
 
-    kind: str
-    """``exception``, ``timeout``, ``budget``, ``exit``, ``killed``, ``missing``,
-    ``protocol`` or ``import``."""
+    kind: ErrorKind
     message: str
     exc_type: str | None = None
     line: int | None = None
@@ -50,27 +61,88 @@ class StudentError:
         line = f"{',' if inside else ' at'} line {self.line}" if self.line else ""
         return inside + line
 
+    @property
+    def unimplemented(self) -> bool:
+        return self.kind == "exception" and self.exc_type == "NotImplementedError"
+
     def describe(self) -> str:
         """One line for a feedback table."""
+        if self.unimplemented:
+            return "not implemented yet (the stub still raises NotImplementedError)"
         if self.kind == "exception":
-            where = self.where
-            text = f"raised {self.exc_type}{where}: {self.message}"
-            if self.exc_type == "NotImplementedError":
-                text = "not implemented yet (the stub still raises NotImplementedError)"
-            return text
+            return f"raised {self.exc_type}{self.where}: {self.message}"
         return self.message
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a student function, as the child described it."""
+
+    name: str
+    kind: ParamKind = "POSITIONAL_OR_KEYWORD"
+    has_default: bool = False
+    default_repr: str | None = None
+    default: int | float | bool | str | None = None
+    """The default's value when it is a plain scalar (else None)."""
+
+    @property
+    def positional(self) -> bool:
+        return self.kind in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
+
+    @property
+    def variadic(self) -> bool:
+        return self.kind in ("VAR_POSITIONAL", "VAR_KEYWORD")
+
+    @classmethod
+    def from_wire(cls, raw: Any) -> Param | None:
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or raw.get("kind") not in _PARAM_KINDS:
+            return None
+        default = raw.get("default_value")
+        if type(default) not in (int, float, bool, str, type(None)):
+            default = None
+        shown = raw.get("default_repr")
+        return cls(name=raw["name"][:100], kind=raw["kind"], has_default=bool(raw.get("default")),
+                   default_repr=str(shown)[:80] if shown is not None else None, default=default)
+
+
+Signature = tuple[Param, ...]
+
+
+def signatures_from_wire(raw: Any) -> dict[str, Signature | None]:
+    """Function name -> its parameters (None: unreadable), from the child's description."""
+    if not isinstance(raw, dict):
+        return {}
+    found: dict[str, Signature | None] = {}
+    for name, params in list(raw.items())[:2000]:
+        if not isinstance(name, str):
+            continue
+        if not isinstance(params, list):
+            found[name] = None
+            continue
+        parsed = [Param.from_wire(p) for p in params[:200]]
+        found[name] = tuple(p for p in parsed if p is not None) if all(parsed) else None
+    return found
 
 
 @dataclass(frozen=True)
 class Event:
     """Something the child reported during a call, e.g. a spied ``train`` call."""
 
-    event: str
+    event: EventKind
     function: str
     index: int
     value: Any = None
     seconds: float | None = None
     error: StudentError | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call to make first, in the same request (see ``StudentSession.call``)."""
+
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,15 +153,17 @@ class CallResult:
     error: StudentError | None = None
     seconds: float = 0.0
     events: tuple[Event, ...] = ()
+    before: tuple[StudentError | None, ...] = ()
+    """For each call made first: None if it returned, else why it did not."""
 
 
 @dataclass(frozen=True)
 class ImportResult:
     ok: bool
-    mode: str
+    mode: ImportMode
     """``plain`` (the whole file ran) or ``definitions`` (top-level code set aside)."""
-    functions: dict[str, Any] = field(default_factory=dict)
-    """Function name -> list of parameter descriptions (or None if unknown)."""
+    functions: dict[str, Signature | None] = field(default_factory=dict)
+    """Function name -> its parameters (None if unknown)."""
     set_aside: tuple[dict[str, Any], ...] = ()
     error: StudentError | None = None
     seconds: float = 0.0
@@ -103,22 +177,61 @@ EventHandler = Callable[[Event], None]
 class StudentSession(abc.ABC):
     """A submission loaded somewhere the grader can call into."""
 
-    @abc.abstractmethod
+    limits: Limits
+
+    def __init__(self) -> None:
+        self._hung: dict[str, CallResult] = {}
+
     def load(self) -> ImportResult:
-        """Import the submission (plain import first, definitions only as fallback)."""
+        """Import the submission: the whole file first; if that fails or runs
+        too long (top-level training, data loading, ``sys.exit()``), only its
+        definitions, with the top-level script code set aside."""
+        plain = self._import("plain")
+        if plain.ok or (plain.error is not None and plain.error.exc_type == "SyntaxError"):
+            return plain
+        fallback = self._import("definitions")
+        if not fallback.ok:
+            return plain
+        return ImportResult(ok=True, mode="definitions", functions=fallback.functions,
+                            set_aside=fallback.set_aside, seconds=plain.seconds + fallback.seconds,
+                            first_error=plain.error)
 
     @abc.abstractmethod
+    def _import(self, mode: ImportMode) -> ImportResult:
+        """One import attempt in the given mode."""
+
     def call(self, function: str, *args: Any, spy: tuple[str, ...] = (), timeout: float | None = None,
-             on_event: EventHandler | None = None, **kwargs: Any) -> CallResult:
-        """Call ``function`` with plain values (arrays, numbers, lists, ``NpyFile``)."""
+             on_event: EventHandler | None = None, with_globals: Mapping[str, Any] | None = None,
+             before: Sequence[Call] = (), **kwargs: Any) -> CallResult:
+        """Call ``function`` with plain values (arrays, numbers, lists, ``NpyFile``).
+
+        ``spy`` names module functions whose calls are reported as events;
+        ``with_globals`` sets module globals for this call only; ``before``
+        lists calls made first, in the same request (the module is restored
+        before the request, not between them)."""
+        hung = self._hung.get(function)
+        if hung is not None:
+            return hung
+        result = self._call(function, args, kwargs, spy=spy, timeout=timeout, on_event=on_event,
+                            with_globals=dict(with_globals or {}), before=tuple(before))
+        if not result.ok and result.error is not None and result.error.kind in HUNG:
+            result = replace(result, error=replace(result.error, message=result.error.message + NOT_AGAIN))
+            self._hung[function] = result
+        return result
+
+    @abc.abstractmethod
+    def _call(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, spy: tuple[str, ...],
+              timeout: float | None, on_event: EventHandler | None, with_globals: dict[str, Any],
+              before: tuple[Call, ...]) -> CallResult:
+        """Make one call request."""
 
     @abc.abstractmethod
     def get(self, *names: str) -> dict[str, Any]:
-        """Module-level values by name (missing names are left out)."""
+        """Module-level values by name, as every call finds them (missing names are left out)."""
 
     @abc.abstractmethod
     def set(self, **values: Any) -> None:
-        """Set module-level values (e.g. a hyperparameter the template reads as a global)."""
+        """Set module-level values for every later call (e.g. a constant the file lacks)."""
 
     def close(self) -> None:
         """Release the child process, if any."""
@@ -143,7 +256,11 @@ class StudentSession(abc.ABC):
         self.close()
 
 
+def calls_to_wire(before: Sequence[Call]) -> list[dict[str, Any]]:
+    return [{"function": c.function, "args": list(c.args), "kwargs": dict(c.kwargs)} for c in before]
+
+
 __all__ = [
-    "CallResult", "Event", "EventHandler", "ImportResult", "Limits", "NpyFile",
-    "StudentError", "StudentSession",
+    "Call", "CallResult", "ErrorKind", "Event", "EventHandler", "ImportResult", "Limits", "NpyFile", "Param",
+    "Signature", "StudentError", "StudentSession", "calls_to_wire", "signatures_from_wire",
 ]

@@ -24,10 +24,14 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from grader.errors import SandboxError
+from filelock import FileLock, Timeout
+
+from grader import paths
+from grader.errors import HarnessError, SandboxError
 from grader.sandbox import wire
 from grader.sandbox.session import (
-    CallResult, Event, EventHandler, ImportResult, Limits, StudentError, StudentSession,
+    Call, CallResult, Event, EventHandler, ImportMode, ImportResult, Limits, StudentError, StudentSession,
+    calls_to_wire, signatures_from_wire,
 )
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
@@ -163,6 +167,7 @@ class SubprocessSession(StudentSession):
     def __init__(self, submission: Path, *, module_name: str, limits: Limits,
                  allow: tuple[Path, ...] = (), deny: tuple[Path, ...] = (),
                  preload: tuple[str, ...] = ()) -> None:
+        super().__init__()
         self.submission = Path(submission)
         self.module_name = module_name
         self.limits = limits
@@ -171,7 +176,9 @@ class SubprocessSession(StudentSession):
         self.preload = preload
         self._child: _Child | None = None
         self._workdir: str | None = None
-        self._mode: str | None = None
+        self._mode: ImportMode | None = None
+        self._globals: dict[str, Any] = {}
+        """What ``set`` gave the module: replayed into a restarted child."""
         self._next_id = 0
         self._deadline = time.monotonic() + limits.wall_seconds
         self._stdout: list[str] = []
@@ -186,7 +193,7 @@ class SubprocessSession(StudentSession):
         workdir = self._workdir
         env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
         env.update(
-            HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg", MPLCONFIGDIR=workdir,
+            HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg", MPLCONFIGDIR=matplotlib_config() or workdir,
             PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8",
             PYTHONWARNINGS="ignore::DeprecationWarning",
         )
@@ -265,8 +272,14 @@ class SubprocessSession(StudentSession):
             if frame.get("id") != header["id"]:
                 self._retire()
                 return None, StudentError("protocol", "sent an answer the grader did not ask for"), events
+            if frame.get("internal"):
+                raise HarnessError(f"the child's harness failed on a {header.get('op')} request (a grader bug, "
+                                   f"not the submission's): {str(frame['internal'])[-1500:]}")
             if "event" in frame:
-                event = Event(event=str(frame["event"]), function=str(frame.get("function")),
+                if frame["event"] not in ("spy_call", "spy_return", "spy_raise"):
+                    self._retire()
+                    return None, StudentError("protocol", "sent an event the grader does not know"), events
+                event = Event(event=frame["event"], function=str(frame.get("function")),
                               index=int(frame.get("index", 0)), value=frame.get("value"),
                               seconds=frame.get("seconds"), error=_error(frame.get("error")))
                 events.append(event)
@@ -279,20 +292,7 @@ class SubprocessSession(StudentSession):
         return (f"the time budget of {self.limits.wall_seconds:.0f} s for this submission ran out "
                 "before this check could run (points already earned are kept)")
 
-    def load(self) -> ImportResult:
-        plain = self._import("plain")
-        if plain.ok:
-            return plain
-        if plain.error is not None and plain.error.exc_type == "SyntaxError":
-            return plain
-        fallback = self._import("definitions")
-        if not fallback.ok:
-            return plain
-        return ImportResult(ok=True, mode="definitions", functions=fallback.functions,
-                            set_aside=fallback.set_aside, seconds=plain.seconds + fallback.seconds,
-                            first_error=plain.error)
-
-    def _import(self, mode: str) -> ImportResult:
+    def _import(self, mode: ImportMode) -> ImportResult:
         frame, error, _ = self._exchange({"op": "import", "mode": mode}, None, self.limits.import_seconds)
         if error is not None:
             if error.kind == "timeout":
@@ -305,34 +305,50 @@ class SubprocessSession(StudentSession):
                                 seconds=float(frame.get("seconds") or 0))
         self._mode = mode
         described = frame.get("value") or {}
-        functions = described.get("functions", {}) if isinstance(described, dict) else {}
-        return ImportResult(ok=True, mode=mode, functions=functions if isinstance(functions, dict) else {},
+        functions = signatures_from_wire(described.get("functions") if isinstance(described, dict) else None)
+        return ImportResult(ok=True, mode=mode, functions=functions,
                             set_aside=tuple(frame.get("set_aside") or ()), seconds=float(frame.get("seconds") or 0))
 
     def _ensure_loaded(self) -> StudentError | None:
-        """After the child died, start a new one and import as before."""
+        """After the child died, start a new one, import as before and give the
+        module the values ``set`` gave the old one."""
         if self._child is not None or self._mode is None:
             return None
         self.restarts += 1
         result = self._import(self._mode)
-        return None if result.ok else result.error
+        if not result.ok:
+            return result.error
+        if self._globals:
+            self._exchange({"op": "setattr"}, self._globals, self.limits.call_seconds)
+        return None
 
-    def call(self, function: str, *args: Any, spy: tuple[str, ...] = (), timeout: float | None = None,
-             on_event: EventHandler | None = None, **kwargs: Any) -> CallResult:
+    def _call(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, spy: tuple[str, ...],
+              timeout: float | None, on_event: EventHandler | None, with_globals: dict[str, Any],
+              before: tuple[Call, ...]) -> CallResult:
         problem = self._ensure_loaded()
         if problem is not None:
             return CallResult(function, ok=False, error=problem)
+        payload: dict[str, Any] = {"args": list(args), "kwargs": kwargs}
+        if with_globals:
+            payload["globals"] = with_globals
+        if before:
+            payload["before"] = calls_to_wire(before)
         frame, error, events = self._exchange(
-            {"op": "call", "function": function, "spy": list(spy)},
-            {"args": list(args), "kwargs": kwargs}, timeout or self.limits.call_seconds, on_event)
+            {"op": "call", "function": function, "spy": list(spy)}, payload,
+            timeout or self.limits.call_seconds, on_event)
         if error is not None:
             return CallResult(function, ok=False, error=error, events=tuple(events))
         assert frame is not None
         seconds = float(frame.get("seconds") or 0)
+        raw_steps = frame.get("before")
+        steps: list[Any] = raw_steps if isinstance(raw_steps, list) else []
+        first = tuple(None if isinstance(step, dict) and step.get("ok") else _error(
+            step.get("error") if isinstance(step, dict) else None) for step in steps[:len(before)])
         if not frame.get("ok"):
             found = _error(frame.get("error"))
-            return CallResult(function, ok=False, error=found, seconds=seconds, events=tuple(events))
-        return CallResult(function, ok=True, value=frame.get("value"), seconds=seconds, events=tuple(events))
+            return CallResult(function, ok=False, error=found, seconds=seconds, events=tuple(events), before=first)
+        return CallResult(function, ok=True, value=frame.get("value"), seconds=seconds, events=tuple(events),
+                          before=first)
 
     def get(self, *names: str) -> dict[str, Any]:
         if self._ensure_loaded() is not None:
@@ -342,6 +358,7 @@ class SubprocessSession(StudentSession):
         return value if error is None and isinstance(value, dict) else {}
 
     def set(self, **values: Any) -> None:
+        self._globals.update(values)
         if self._ensure_loaded() is None:
             self._exchange({"op": "setattr"}, values, self.limits.call_seconds)
 
@@ -366,10 +383,10 @@ def _error(raw: Any) -> StudentError:
     if not isinstance(raw, dict):
         return StudentError("protocol", "the child reported an error the grader could not read")
     exc_type = str(raw.get("exc_type") or "Exception")[:100]
-    kind = "missing" if exc_type == "MissingFunction" else "exception"
     line = raw.get("line")
     return StudentError(
-        kind=kind, message=str(raw.get("message") or "")[:2000], exc_type=exc_type,
+        kind="missing" if exc_type == "MissingFunction" else "exception",
+        message=str(raw.get("message") or "")[:2000], exc_type=exc_type,
         line=line if isinstance(line, int) else None,
         source_line=str(raw["source_line"])[:300] if raw.get("source_line") else None,
         trace=str(raw.get("trace") or "")[:4000],
@@ -377,11 +394,31 @@ def _error(raw: Any) -> StudentError:
     )
 
 
-def _library_path() -> list[str]:
+def matplotlib_config() -> str | None:
+    """A matplotlib config folder whose font list the grader built once, so a
+    child importing matplotlib does not scan every font on the machine again
+    (0.4 s a child). Children only read it: their writes stay in their own
+    folder. None if matplotlib is not installed or the cache cannot be made."""
+    folder = paths.tool_cache_dir() / "matplotlib"
+    if any(folder.glob("fontlist-*.json")):
+        return str(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(folder) + ".lock", timeout=120):
+            if not any(folder.glob("fontlist-*.json")):
+                subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], timeout=120, check=True,
+                               env={**os.environ, "MPLCONFIGDIR": str(folder), "MPLBACKEND": "Agg"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError, Timeout):
+        return None
+    return str(folder) if any(folder.glob("fontlist-*.json")) else None
+
+
+def _library_path(course: Path | None = None) -> list[str]:
     """The grader's own library folders (stdlib, site-packages) for the child:
     no current folder, no course folder or folder holding it (a virtual
     environment's site-packages inside the checkout is fine), no import hooks."""
-    course = Path(__file__).resolve().parents[2]
+    course = course or Path(__file__).resolve().parents[2]
     keep = []
     for entry in sys.path:
         if not entry or not Path(entry).is_absolute() or not Path(entry).is_dir():

@@ -57,7 +57,7 @@ def test_submit_shows_a_table_the_total_and_what_to_fix(as_submission):
                          "homework2_affine_t.py")
     result = run("submit", str(path))
     assert result.exit_code == 0
-    assert "Total: 11.87 / 15" in result.output
+    assert "Total: 11.67 / 15" in result.output
     assert "What to fix" in result.output and "transposed" in result.output
 
 

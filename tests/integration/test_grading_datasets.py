@@ -7,6 +7,7 @@ import pytest
 from course_files import REPO
 from grader import assignments, datasets
 from grader.grading import grade_submission
+from grader.progress import Message
 
 HW6 = assignments.get("hw6_mnist")
 REFERENCE = REPO / "reference" / "hw6_mnist" / "solution.py"
@@ -33,7 +34,7 @@ def test_grading_fetches_a_missing_dataset_from_the_mirror_first(tmp_path, monke
     messages: list[str] = []
     report = grade_submission(as_submission(REFERENCE, "homework6_reference.py"), assignment=HW6, data_dir=cache,
                               only={"a.1", "a.8"}, profile="quick",
-                              progress=lambda kind, payload: messages.append(str(payload)) if kind == "message" else None)
+                              progress=lambda event: messages.append(event.text) if isinstance(event, Message) else None)
     assert datasets.available("mnist", data_dir=cache) is not None
     assert any("Fetching the mnist dataset" in message for message in messages)
     statuses = {test.number: test.status for test in report.tests}

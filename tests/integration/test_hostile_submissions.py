@@ -2,7 +2,9 @@
 crashes the grader, none earns a point it did not earn.
 
 Every case is the reference solution with one poison added, so the test can
-say exactly which points the poison must cost.
+say exactly which points the poison must cost. Attacks on the course's files
+aim at a temporary copy of the course folder (``course_copy``), never at the
+checkout: a sandbox regression fails a test instead of damaging the tree.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from grader.cli import main
 from grader.grading import grade_submission
 
 HW = assignments.get("hw2_affine")
+CALL_SECONDS = 2
+COURSE = "@COURSE@"
+"""Stands for the course folder under test in poison sources."""
 REFERENCE_SOURCE = (REPO / "reference" / "hw2_affine" / "solution.py").read_text()
 PART8 = {"8.example", "8.hidden"}
 ALL = {item.id for item in HW.items}
@@ -89,15 +94,15 @@ POISONS = {
         PART8, "max abs error", status="failed"),
     "reads_the_reference_solution": Poison(
         f"\ndef ComputeGradients(L, x, z):\n    import importlib.util\n"
-        f"    spec = importlib.util.spec_from_file_location('ref', {str(REPO / 'reference' / 'hw2_affine' / 'solution.py')!r})\n"
+        f"    spec = importlib.util.spec_from_file_location('ref', '{COURSE}/reference/hw2_affine/solution.py')\n"
         "    module = importlib.util.module_from_spec(spec)\n    spec.loader.exec_module(module)\n"
         "    return module.ComputeGradients(L, x, z)\n", PART8, "does not let submissions read"),
     "runs_a_shell_command": Poison("\ndef ComputeGradients(L, x, z):\n    import os\n"
                                    "    os.system('cat /etc/passwd')\n", PART8, "starting other programs"),
     "deletes_course_files": Poison(
         f"\ndef ComputeGradients(L, x, z):\n    import os, shutil\n"
-        f"    open({str(REPO / 'reference' / 'hw2_affine' / 'solution.py')!r}, 'w').write('sabotage')\n"
-        f"    shutil.rmtree({str(REPO / 'assignments')!r})\n", PART8, "write only in their working folder"),
+        f"    open('{COURSE}/reference/hw2_affine/solution.py', 'w').write('sabotage')\n"
+        f"    shutil.rmtree('{COURSE}/assignments')\n", PART8, "write only in their working folder"),
     "saves_files_in_its_own_folder": Poison("\nimport numpy as np\nnp.save('weights.npy', np.zeros(3))\n"
                                             "open('log.txt', 'w').write('trained')\n", set(), "", status="passed"),
     # Not hostile: what real files do at top level must keep working in the sandbox.
@@ -117,14 +122,27 @@ POISONS = {
 }
 
 
+@pytest.fixture
+def course(course_copy):
+    """The course copy with tighter limits than the course's own (10 s a call):
+    hanging submissions are stopped the same way, sooner."""
+    manifest = course_copy / "assignments" / "hw2_affine" / "assignment.toml"
+    text = manifest.read_text()
+    for key in ("call_seconds", "import_seconds"):
+        text = text.replace(f"{key} = 10", f"{key} = {CALL_SECONDS}")
+    manifest.write_text(text)
+    return course_copy
+
+
 @pytest.mark.parametrize("name", sorted(POISONS))
-def test_hostile_submission_is_graded_safely(tmp_path, name):
+def test_hostile_submission_is_graded_safely(tmp_path, course, name):
     poison = POISONS[name]
     source = poison.source + REFERENCE_SOURCE if poison.prefix else REFERENCE_SOURCE + poison.source
     path = tmp_path / f"homework2_affine_{name}.py"
-    path.write_text(source)
+    path.write_text(source.replace(COURSE, str(course)))
+    before = {p: p.read_bytes() for p in course.rglob("*") if p.is_file()}
     started = time.monotonic()
-    report = grade_submission(path, assignment=HW)
+    report = grade_submission(path, assignment=assignments.get("hw2_affine"))
     assert time.monotonic() - started < HW.limits.wall_seconds + 15
     assert not report.internal_errors
     results = {test.number: test for test in report.tests}
@@ -136,6 +154,7 @@ def test_hostile_submission_is_graded_safely(tmp_path, name):
             assert test.status == "passed", (item, test.output)
     text = " ".join(test.output for test in report.tests) + " ".join(report.notes)
     assert poison.says in text
+    assert {p: p.read_bytes() for p in course.rglob("*") if p.is_file()} == before
     if poison.recovered:
         assert any("if __name__" in note for note in report.notes), report.notes
     elif poison.loses != ALL:  # the plain import worked: no word of a failed one
@@ -160,20 +179,20 @@ def test_output_a_submission_prints_is_kept_but_capped(tmp_path):
     assert "more bytes of output not kept" in report.stdout
 
 
-def test_a_function_that_hung_once_is_not_called_again(tmp_path):
+def test_a_function_that_hung_once_is_not_called_again(tmp_path, course):
     path = tmp_path / "homework2_affine_hangs.py"
     path.write_text(REFERENCE_SOURCE + POISONS["endless_loop_in_function"].source)
     started = time.monotonic()
-    report = grade_submission(path, assignment=HW)
+    report = grade_submission(path, assignment=assignments.get("hw2_affine"))
     tests = {test.number: test for test in report.tests}
     assert "did not finish within" in tests["8.example"].output
     assert "not called again" in tests["8.hidden"].output
     # One timeout, not one per item or per case.
-    assert time.monotonic() - started < 2 * HW.limits.call_seconds
+    assert time.monotonic() - started < 2 * CALL_SECONDS + 2
 
 
-def test_a_submission_cannot_change_files_outside_its_working_folder(tmp_path):
-    reference = REPO / "reference" / "hw2_affine" / "solution.py"
+def test_a_submission_cannot_change_files_outside_its_working_folder(tmp_path, course_copy):
+    reference = course_copy / "reference" / "hw2_affine" / "solution.py"
     before = reference.read_bytes()
     victim = tmp_path / "classmate.py"
     victim.write_text("x = 1\n")
@@ -189,7 +208,7 @@ def ComputeGradients(L, x, z):
             pass
     raise RuntimeError("done")
 """)
-    report = grade_submission(path, assignment=HW)
+    report = grade_submission(path, assignment=assignments.get("hw2_affine"))
     assert report.score == 10
     assert victim.read_text() == "x = 1\n" and reference.read_bytes() == before
     assert reference.stat().st_mode & 0o444

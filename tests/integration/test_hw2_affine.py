@@ -53,7 +53,7 @@ def test_public_only_runs_only_the_visible_checks(as_submission):
         # 1-d vectors throughout are as correct as (k, 1) columns.
         ("flat_vectors.py", 15, {}, ["1-d arrays"]),
         # grad_W returned transposed: weights lose, biases keep their share.
-        ("transposed_backward.py", pytest.approx(11.873, abs=0.01),
+        ("transposed_backward.py", pytest.approx(11.667, abs=0.01),
          {"7.example": "transposed: expected shape (3, 2), got (2, 3)", "7.hidden": "transposed",
           "8.example": "transposed", "8.hidden": "transposed"}, []),
         # Only the two-layer case handled: the hidden deeper cases fail, by depth.
@@ -100,10 +100,10 @@ def test_grading_is_deterministic(as_submission):
 
 
 def test_published_example_answers_agree_with_the_hidden_reference():
-    from grader.grading import load_checks
+    from grader import plugin
 
-    checks = load_checks(HW)
-    ref, public = checks.reference, checks.PUBLIC
+    ref = plugin.module(HW, "solution")
+    public = {key: np.array(value, dtype=float) for key, value in HW.public_answers()["example"].items()}
     x = public["x"]
     W1, b1, W2, b2 = ref.affine_parameters()
     z1, z2 = ref.Composition([(W1, b1), (W2, b2)], x)

@@ -1,0 +1,89 @@
+"""Part (a) checks of hw6_mnist that need no reference: pack/unpack round
+trips (a.1) and gradCE against finite differences of the student's own fCE
+(a.7). The comparisons with the reference (a.2-a.6) are hidden."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import coerce
+from grader.checks.diagnostics import call_failed
+from grader.checks.finite_diff import agree
+from grader.checks.numeric import compare
+from grader.context import CheckContext
+from grader.rubric import Outcome
+
+from .layout import BLOCKS, normalise_blocks, size_for
+from .student import FUNCTIONS, Hw6Submission, loss_value
+
+
+def pack_unpack(ctx: CheckContext) -> Outcome:
+    state: Hw6Submission = ctx.state
+    hidden = state.hidden
+    found_layout = state.layout_for(hidden)
+    layout = found_layout.layout
+    if not found_layout.read:
+        probe = ctx.session.call("unpack", np.zeros(size_for(hidden)))
+        if not probe.ok:
+            return call_failed(probe, signature=FUNCTIONS["unpack"])
+        return Outcome(0.0, f"unpack(w) of a vector of length {size_for(hidden)} (NUM_HIDDEN = {hidden}) "
+                            "did not return the 4 blocks (W1, b1, W2, b2) with every entry of w used exactly once",
+                       hint="unpack must return W1 (NUM_HIDDEN, 784), b1, W2 (10, NUM_HIDDEN), b2 cut from w",
+                       mistakes=("unpack",))
+    rng = ctx.public_rng("a.1")
+    blocks = (rng.normal(size=(hidden, 784)), rng.normal(size=hidden), rng.normal(size=(10, hidden)),
+              rng.normal(size=10))
+    packed = ctx.session.call("pack", *layout.student_blocks(blocks))
+    if not packed.ok:
+        return Outcome(0.5, f"unpack is a valid layout, but pack {call_failed(packed).output}",
+                       hint="pack(W1, b1, W2, b2) must concatenate the flattened blocks into one vector")
+    found = compare(packed.value, layout.pack(blocks))
+    if not found.ok:
+        return Outcome(0.5, f"pack is not the inverse of unpack: pack(W1, b1, W2, b2) {found.message}",
+                       hint="pack and unpack must use the same order and shapes: unpack(pack(W1, b1, W2, b2)) "
+                            "gives back W1, b1, W2, b2", mistakes=("pack-unpack",))
+    back = ctx.session.call("unpack", packed.value)
+    norm = normalise_blocks(back.value, hidden) if back.ok else None
+    if norm is None or not all(np.allclose(a, b) for a, b in zip(norm[0], blocks)):
+        return Outcome(0.5, "unpack(pack(W1, b1, W2, b2)) does not give back W1, b1, W2, b2",
+                       mistakes=("pack-unpack",))
+    text = f"unpack(pack(W1, b1, W2, b2)) round trip exact (NUM_HIDDEN = {hidden}); layout: {layout.describe()}"
+    return Outcome(1.0, text).with_adaptations(state.adapted_layout or "")
+
+
+def finite_differences(ctx: CheckContext) -> Outcome:
+    """Directional derivatives of the student's fCE against their gradCE, block by block."""
+    state: Hw6Submission = ctx.state
+    for function in ("fCE", "gradCE"):
+        problem = state.required_problem(function)
+        if problem is not None:
+            return problem
+    layout = state.layout
+    inst = state.probe
+    grad = state.call_loss("gradCE", inst)
+    if not grad.ok:
+        outcome = call_failed(grad, signature=FUNCTIONS["gradCE"])
+        if state.after_fce(inst) is not None:
+            return Outcome(0.0, f"{outcome.output} (gradCE used values fCE left in globals from other data: "
+                                "gradCE must compute z1, h1 and yhat itself)", hint=outcome.hint, mistakes=("state",))
+        return outcome
+    vector, _ = coerce.packed_vector(grad.value, layout.size)
+    if vector is None:
+        norm = normalise_blocks(grad.value, layout.hidden)
+        if norm is None:
+            return Outcome(0.0, f"gradCE did not return a vector of length {layout.size} like w")
+        vector = layout.pack(norm[0])
+    w = layout.pack(inst.blocks)
+    found = agree(lambda at: loss_value(state.call_loss("fCE", inst, w=at)), w, vector,
+                  list(zip(BLOCKS, layout.index)), ctx.public_rng("a.7"))
+    if found is None:
+        return Outcome(0.0, "fCE did not return a number, so gradCE cannot be checked against it")
+    agreeing = sum(block.agrees for block in found)
+    if agreeing == len(found):
+        return Outcome(1.0, "gradCE agrees with central differences of your fCE along random directions in "
+                            "W1, b1, W2 and b2 (scipy.optimize.check_grad would agree)")
+    lines = [block.describe("gradCE") for block in found if not block.agrees]
+    return Outcome(agreeing / len(found), f"{len(found) - agreeing} of 4 blocks disagree with finite differences of "
+                                          "your own fCE: " + "; ".join(lines),
+                   hint="check_grad(fCE, gradCE, w) should be near 0: the gradient of the loss you compute is not "
+                        "what gradCE returns", mistakes=("inconsistent",))

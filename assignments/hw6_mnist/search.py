@@ -1,0 +1,244 @@
+"""(b) findBestHyperparameters of hw6_mnist: the search runs once with the
+module's ``train`` spied on (``grader.checks.search``); every trial's weights
+are evaluated on the validation set by the grader as they arrive. b.1 counts
+the distinct settings that had an effect, b.2 judges the choice, b.3 the data.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, record_search, scalar,
+                                  setting_key, trial_for_dict, trial_for_values)
+from grader.checks.signature import plan_call, role
+from grader.context import CheckContext
+from grader.rubric import Outcome
+
+from . import evaluation
+from .layout import NUM_INPUT, pack
+from .training import initial_weights, oriented_data, weights_blocks
+
+if TYPE_CHECKING:
+    from .state import Hw6State
+
+MIN_SETTINGS = 10
+SEARCH_SIGNATURE = "findBestHyperparameters(trainX, trainY, valX, valY) -> dict of train's keyword arguments"
+HIDDEN_FROM_W = "hidden (size of w)"
+VAL_CE, VAL_ACC = "validation CE", "validation accuracy"
+
+
+def search_function(functions: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The search function's name, accepting misspellings of
+    findBestHyperparameters (case, underscores, 'params'); and a note."""
+    if "findBestHyperparameters" in functions:
+        return "findBestHyperparameters", None
+    for name in functions:
+        key = re.sub(r"_", "", name.lower())
+        if key.startswith("findbesthyper") or key in ("findbestparams", "findbestparameters", "findbest"):
+            return name, (f"findBestHyperparameters is spelled {name} in your file; it was graded under that name "
+                          "(the course's name is findBestHyperparameters, exactly)")
+    return None, None
+
+
+def run_search(state: Hw6State) -> SearchRecord:
+    ctx = state.ctx
+    name, note = search_function(ctx.imported.functions)
+    if name is None:
+        return SearchRecord(None, (), problem=Outcome(0.0, f"findBestHyperparameters is not defined; expected "
+                                                          f"def {SEARCH_SIGNATURE}",
+                                                     hint="define findBestHyperparameters, spelled exactly so"))
+    if note:
+        ctx.note(note + ".")
+    d = state.data
+    values = dict(oriented_data(state), w=initial_weights(state, state.hidden))
+    plan = plan_call(ctx.signature(name), values, what=name, expected=SEARCH_SIGNATURE)
+    if plan.problem:
+        return SearchRecord(name, (), problem=Outcome(0.0, plan.problem, hint=f"use {SEARCH_SIGNATURE}"))
+    scoped = data_globals(plan, values)
+    if scoped:
+        ctx.note(f"{name} takes no data arguments; the grader set the module globals trainX, trainY, valX, valY "
+                 "(and their usual spellings) to the training and validation data before calling it, as your "
+                 "script code would have. The test set is never given: a search that reads testX/testY fails.")
+    state.layout  # read before the search: the child is busy while it runs
+    ctx.report(f"  findBestHyperparameters on {d.description}; validation: mnist/validation ({d.n_val:,}); "
+               "each trial is scored by the grader on the validation set")
+
+    def read(value: Any) -> tuple[Any, str | None]:
+        blocks, how = weights_blocks(state, value, live=True)
+        return blocks, (None if blocks is not None else how)
+
+    def figures(blocks: Any) -> dict[str, float]:
+        ce, acc = evaluation.evaluate(blocks, d.val_X, d.val_Y)
+        return {VAL_CE: ce, VAL_ACC: acc}
+
+    found = record_search(ctx, name, spied="train", plan=plan, read=read, evaluate=figures, features=NUM_INPUT,
+                          with_globals=scoped, expected=SEARCH_SIGNATURE, graded_on="(b) and (c) are graded on those")
+    if found.stopped and found.trials:
+        ctx.note(found.stopped.rstrip(".") + ".")
+    for t in found.trials:
+        # The template's train(trainX, trainY, testX, testY, w) takes the number
+        # of hidden units implicitly, as the size of w: read it off the weights.
+        if t.result is not None and not any(role(str(k)) == "hidden" for k in t.setting):
+            t.setting[HIDDEN_FROM_W] = int(t.result[0].shape[0])
+    if state.layout.family() is None:  # a non-standard layout: only its own hidden size could be read live
+        for t in found.trials:
+            if t.result is not None and t.result[0].shape[0] != state.layout.hidden:
+                t.problem = "weights of a hidden size whose layout could not be read"
+    return found
+
+
+def without_effect(trials: tuple[Trial, ...]) -> tuple[int, list[str]]:
+    """Distinct settings that had an effect, and why some did not: a trial
+    asked for a number of hidden units its weights do not have, or trials
+    with different settings returned exactly the same weights (a train that
+    ignores the hyperparameters it is given, seeded so every run is alike)."""
+    done = [t for t in trials if t.completed]
+    problems: list[str] = []
+    effective = []
+    said_hidden = said_identical = False
+    for t in done:
+        setting = dict(t.setting)
+        actual = int(t.result[0].shape[0])
+        for key, value in t.setting.items():
+            if role(str(key)) == "hidden" and isinstance(value, (int, float, np.integer, np.floating)) \
+                    and not isinstance(value, bool) and int(value) != actual:
+                setting[key] = actual
+                if not said_hidden:
+                    said_hidden = True
+                    problems.append(f"{t.label()} asked for {key}={value} but returned weights with {actual} hidden "
+                                    f"units: train ignores its {key!r} argument")
+        effective.append(setting_key(setting))
+    weights: dict[bytes, Trial] = {}
+    for t in done:
+        digest = b"".join(np.ascontiguousarray(b).tobytes() for b in t.result)
+        first = weights.setdefault(digest, t)
+        if first is not t and setting_key(first.setting) != setting_key(t.setting) and not said_identical:
+            said_identical = True
+            problems.append(f"{first.label()} and {t.label()} returned identical weights although their settings "
+                            "differ: train ignores (some of) the hyperparameters it is given, so such trials count "
+                            "as one setting")
+    return min(len(set(effective)), len(weights)), problems
+
+
+def search_settings(ctx: CheckContext) -> Outcome:
+    state: Hw6State = ctx.state
+    found = state.search
+    if found.problem is not None:
+        return found.problem
+    done = found.completed
+    k = distinct(found.trials)
+    visible = any(key != HIDDEN_FROM_W for t in done for key in t.setting) or \
+        len({t.setting.get(HIDDEN_FROM_W) for t in done}) > 1
+    text = (f"{found.function} called train {len(found.trials)} time(s); {len(done)} returned usable weights; "
+            f"{k} distinct setting(s)")
+    effective, problems = without_effect(found.trials)
+    mistakes = []
+    if effective < k:
+        k = effective
+        text += f", of which {k} had an effect on the weights ({'; '.join(problems)})"
+        mistakes.append("ignores-hyperparameters")
+    if done and not visible:
+        k = min(k, 1)
+        text += " (no hyperparameter was visible in the calls: pass them as train's arguments or module globals)"
+    stopped = f"; {found.stopped}" if found.stopped else ""
+    hint = None
+    if k < MIN_SETTINGS:
+        hint = (f"try at least {MIN_SETTINGS} different settings, calling train once per setting" +
+                ("; train must use the hyperparameters it is given" if problems else ""))
+        mistakes.append("few-settings")
+    return Outcome(min(1.0, k / MIN_SETTINGS), text + stopped, hint=hint, mistakes=tuple(mistakes))
+
+
+def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
+    """The trial whose setting the search returned, and how it was matched."""
+    value = found.returned
+    if isinstance(value, (tuple, list)) and value and any(isinstance(v, dict) for v in value):
+        value = next(v for v in value if isinstance(v, dict))
+    if isinstance(value, dict) and value:
+        trial = trial_for_dict(found.trials, value)
+        return (trial, "by the returned dict") if trial else \
+            (None, f"the returned dict {value!r:.200} matches none of the trials' settings")
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.size > 100:
+        for t in reversed(found.completed):
+            packed = pack(t.result)
+            if packed.size == value.size and (np.allclose(packed, value, atol=0) or
+                                              np.array_equal(np.sort(value), np.sort(packed))):
+                return t, "by the returned weights"
+        return None, "the returned weights are none of the trials' weights"
+    if isinstance(value, (tuple, list)) and value and all(scalar(v) for v in value):
+        trial = trial_for_values(found.trials, value)
+        return (trial, "by the returned values") if trial else \
+            (None, f"the returned values {value!r:.200} match none of the trials' settings")
+    return None, (f"{found.function} returned {type(value).__name__}; expected a dict of train's keyword arguments "
+                  "naming the best setting")
+
+
+def note_choice(ctx: CheckContext, found: SearchRecord, chosen: Trial, how: str) -> None:
+    if how == "by the returned dict" and isinstance(found.returned, dict):
+        return
+    shown = f"{found.returned!r:.120}" if not isinstance(found.returned, np.ndarray) else "weights"
+    ctx.note(f"{found.function} returned a {type(found.returned).__name__} ({shown}), not a dict of train's keyword "
+             f"arguments; the grader matched it {how} to {chosen.label()}.")
+
+
+def search_choice(ctx: CheckContext) -> Outcome:
+    state: Hw6State = ctx.state
+    found = state.search
+    if found.problem is not None:
+        return found.problem
+    done = [t for t in found.trials if t.completed and math.isfinite(t.figures[VAL_CE])]
+    if not done:
+        return Outcome(0.0, "no trial returned weights the grader could evaluate" +
+                       (f"; {found.stopped}" if found.stopped else ""))
+    if not found.ok:
+        return Outcome(0.0, f"{found.stopped}; its choice is unknown, so it cannot be judged")
+    chosen, how = chosen_trial(found)
+    if chosen is None:
+        return Outcome(0.0, how, hint="return the best setting as a dict, e.g. {'hidden': 50, 'lr': 0.1, ...}",
+                       mistakes=("unmatched-choice",))
+    note_choice(ctx, found, chosen, how)
+    best_ce, best_acc = best(done, VAL_CE), best(done, VAL_ACC, lowest=False)
+    assert best_ce is not None and best_acc is not None
+    ce, acc = chosen.figures.get(VAL_CE, float("nan")), chosen.figures.get(VAL_ACC, 0.0)
+    table = f"chosen {chosen.label()}: validation CE {ce:.4f}, accuracy {acc:.2%}"
+    if ce <= best_ce.figures[VAL_CE] + 1e-9 or acc >= best_acc.figures[VAL_ACC] - 1e-12:
+        return Outcome(1.0, f"{table}: the best of {len(done)} trials on the validation set (grader's evaluation)")
+    return Outcome(0.0, f"{table}; but {best_ce.label()} did better on validation (CE {best_ce.figures[VAL_CE]:.4f}, "
+                        f"accuracy {best_ce.figures[VAL_ACC]:.2%})",
+                   hint="keep the setting with the lowest validation loss (or highest validation accuracy) "
+                        "over all the trials", mistakes=("worse-choice",))
+
+
+def search_data(ctx: CheckContext) -> Outcome:
+    state: Hw6State = ctx.state
+    found = state.search
+    if found.problem is not None:
+        return found.problem
+    d = state.data
+    if not found.trials:
+        return Outcome(0.0, f"{found.function} never called train")
+    trials = found.completed
+    if not trials:
+        return Outcome(0.0, f"none of the {len(found.trials)} train call(s) of {found.function} completed with "
+                            "weights, so no trial's training data can be credited" +
+                       (f"; {found.stopped}" if found.stopped else ""))
+    wrong = [t for t in trials if t.train_examples is not None and t.train_examples != d.n_train]
+    unknown = [t for t in trials if t.train_examples is None]
+    base = ("the test set is held by the grader and never given to your code, so selection can only use the "
+            "validation data")
+    if wrong:
+        t = wrong[0]
+        return Outcome(1 - len(wrong) / len(trials),
+                       f"{len(wrong)} of {len(trials)} completed trials trained on {t.train_examples:,} examples, not "
+                       f"the {d.n_train:,} training examples ({t.label()}); {base}",
+                       hint="train every trial on trainX, trainY; use valX, valY only to compare the settings",
+                       mistakes=("wrong-training-data",))
+    if unknown and len(unknown) == len(trials):
+        return Outcome(0.5, f"the training data of the trials could not be seen in train's arguments; {base}")
+    which = "every trial" if len(trials) == len(found.trials) else \
+        f"every completed trial ({len(trials)} of {len(found.trials)} calls)"
+    return Outcome(1.0, f"{which} trained on the {d.n_train:,} training examples; {base}")

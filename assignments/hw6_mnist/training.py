@@ -1,0 +1,275 @@
+"""Training data for hw6_mnist and the part (a) train checks (a.8, a.9): one
+run of the student's train at a fixed setting, judged by the grader's own
+evaluation of the weights it returns.
+
+The child only ever gets the profile's training files and the validation
+split, memory-mapped; the test split stays in the grader (``testset``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from grader.checks import coerce
+from grader.checks.data import orient
+from grader.checks.diagnostics import call_failed
+from grader.checks.signature import HYPERPARAMETERS, CallPlan, cast, hyper_globals, plan_call
+from grader.context import CheckContext
+from grader.rubric import Outcome, ramp
+from grader.sandbox import NpyFile
+
+from . import evaluation
+from .layout import Blocks, hidden_for, normalise_blocks
+
+if TYPE_CHECKING:
+    from .state import Hw6State
+
+CHECK_SETTING = {"lr": 0.1, "batch": 64, "alpha": 0.0}
+INIT_SEED = 541
+LOSS_ROWS = 10_000
+"""Training examples the grader evaluates the training loss on (the first ones)."""
+SPEC_SIGNATURE = "train(trainX, trainY, valX, valY, hidden=..., lr=..., batch=..., epochs=..., alpha=...) -> w"
+TEMPLATE_SIGNATURE = "train(trainX, trainY, testX, testY, w)"
+# Module globals that template-era files read their hyperparameters from.
+GLOBAL_CANDIDATES = tuple(
+    name for base in ("NUM_HIDDEN", "NUM_EPOCHS", "EPOCHS", "N_EPOCHS", "NEPOCHS", "EPOCH", "BATCH_SIZE", "BATCH",
+                      "MINIBATCH_SIZE", "MINI_BATCH_SIZE", "BATCHSIZE", "LEARNING_RATE", "LR", "EPSILON", "ETA",
+                      "ALPHA", "REG", "LAMBDA", "LAM", "REGULARIZATION", "REGULARIZATION_STRENGTH", "NUM_ITER")
+    for name in (base, base.lower()))
+
+
+def training_files(settings: Any, data_dir: Path) -> tuple[Path, Path, str] | None:
+    """(images, labels, description) of the profile's training data."""
+    from grader import datasets
+
+    ds = datasets.available("mnist", data_dir=data_dir)
+    if ds is None:
+        return None
+    if settings.train_subset:
+        sub = datasets.subset(ds, "train", size=settings.train_subset, method="stratified", seed=0)
+        return sub.images_path, sub.labels_path, sub.description
+    return ds.path("train", "images"), ds.path("train", "labels"), "mnist/train: all 55,000 examples"
+
+
+def child_files(profile: Any, settings: Any, data_dir: Path) -> list[Path]:
+    """The training data of the profile and the validation split: the only
+    data files the child may open. Never the test split."""
+    from grader import datasets
+
+    files = training_files(settings, data_dir)
+    ds = datasets.available("mnist", data_dir=data_dir)
+    if files is None or ds is None:
+        return []
+    return [files[0], files[1], ds.path("validation", "images"), ds.path("validation", "labels")]
+
+
+@dataclass(frozen=True)
+class Data:
+    train_images: Path
+    train_labels: Path
+    description: str
+    val_images: Path
+    val_labels: Path
+    n_train: int
+    n_val: int
+    loss_X: np.ndarray      # (784, m) columns, float64: training-loss probe
+    loss_Y: np.ndarray
+    val_X: np.ndarray
+    val_Y: np.ndarray
+
+
+def load_data(ctx: CheckContext) -> Data:
+    ds = ctx.dataset("mnist")
+    found = training_files(ctx.settings, ctx.data_dir or Path())
+    assert found is not None
+    images, labels, description = found
+    tr_x = np.load(images, mmap_mode="r")
+    tr_y = np.load(labels, mmap_mode="r")
+    return Data(images, labels, description, ds.path("validation", "images"), ds.path("validation", "labels"),
+                len(tr_y), len(ds.load("validation", "labels")),
+                np.asarray(tr_x[:LOSS_ROWS], dtype=np.float64).T, np.asarray(tr_y[:LOSS_ROWS], dtype=np.float64).T,
+                np.asarray(ds.load("validation", "images"), dtype=np.float64).T,
+                np.asarray(ds.load("validation", "labels"), dtype=np.float64).T)
+
+
+def oriented_data(state: Hw6State) -> dict[str, Any]:
+    """The training and validation files as the student's functions take data."""
+    d, orientation = state.data, state.orientation.orientation
+    trX, trY = orient(NpyFile(str(d.train_images)), NpyFile(str(d.train_labels)), orientation)
+    vX, vY = orient(NpyFile(str(d.val_images)), NpyFile(str(d.val_labels)), orientation)
+    return {"trainX": trX, "trainY": trY, "valX": vX, "valY": vY}
+
+
+def initial_weights(state: Hw6State, hidden: int) -> np.ndarray:
+    """The course's initialisation, packed in the student's layout."""
+    return state.layout_for(hidden).layout.pack(evaluation.initial_blocks(hidden, INIT_SEED))
+
+
+def weights_blocks(state: Hw6State, value: Any, *, live: bool = False) -> tuple[Blocks | None, str]:
+    """Canonical blocks from what train returned, and how they were read.
+    ``live``: the child is busy (mid-search), so the layout cannot be asked."""
+    norm = normalise_blocks(value)
+    if norm is None and isinstance(value, (list, tuple)) and value:
+        norm = normalise_blocks(value[0])
+    if norm is not None:
+        return norm[0], "returned the blocks (W1, b1, W2, b2)"
+    items = value if isinstance(value, (list, tuple)) else [value]
+    sizes: list[int] = []
+    for item in list(items[:1]) + list(items[-1:]):
+        if isinstance(item, np.ndarray) and item.size not in sizes:
+            sizes.append(int(item.size))
+    for size in sizes:
+        hidden = hidden_for(size)
+        if hidden is None:
+            continue
+        vector, note = coerce.packed_vector(value, size)
+        if vector is None:
+            continue
+        layout = state.layout_live(hidden) if live else state.layout_for(hidden).layout
+        return layout.blocks(vector), note or ""
+    return None, f"returned {coerce.describe(value)}, not weights packed like w"
+
+
+# -- the (a) train checks ---------------------------------------------------------
+@dataclass(frozen=True)
+class TrainRun:
+    blocks: Blocks
+    seconds: float
+    hidden: int
+    before: float
+    after: float
+    val: tuple[float, float]
+    how: str
+    note: str | None
+    unset: tuple[str, ...]
+    symmetric: bool
+
+
+def train_plan(state: Hw6State, values: dict[str, Any]) -> tuple[CallPlan, dict[str, Any], list[str]]:
+    """A call plan for train, the module globals to set for hyperparameters
+    the signature lacks, and the hyperparameters neither can carry."""
+    plan = plan_call(state.ctx.signature("train"), values, what="train",
+                     expected=f"{SPEC_SIGNATURE} or the template's {TEMPLATE_SIGNATURE}")
+    if plan.problem:
+        return plan, {}, []
+    by_role = hyper_globals(state.session.get(*GLOBAL_CANDIDATES))
+    set_globals, unset = {}, []
+    for r in HYPERPARAMETERS:
+        if r in plan.used or r not in values:
+            continue
+        if r in by_role:
+            set_globals[by_role[r]] = cast(r, values[r])
+        elif r != "alpha":
+            unset.append(r)
+    return plan, set_globals, unset
+
+
+def run_train_check(state: Hw6State) -> TrainRun | Outcome:
+    ctx = state.ctx
+    if not ctx.defines("train"):
+        return Outcome(0.0, f"train is not defined; expected {SPEC_SIGNATURE}")
+    d = state.data
+    hidden = state.hidden
+    epochs = int(ctx.settings.train_check_epochs)
+    values = dict(oriented_data(state), w=initial_weights(state, hidden), hidden=hidden, epochs=epochs,
+                  **CHECK_SETTING)
+    plan, set_globals, unset = train_plan(state, values)
+    if plan.problem:
+        return Outcome(0.0, plan.problem, hint=f"use {SPEC_SIGNATURE}")
+    ctx.report(f"  train check: {hidden} hidden units, lr 0.1, batch 64, {epochs} epoch(s) on {d.description}")
+    timeout = max(ctx.session.limits.call_seconds, 60.0 * epochs)
+    result = ctx.session.call("train", *plan.args, timeout=timeout, with_globals=set_globals, **plan.kwargs)
+    how = []
+    if set_globals:
+        how.append(f"module globals {', '.join(f'{k}={v}' for k, v in set_globals.items())}")
+    if plan.used:
+        how.append("arguments " + ", ".join(v for r, v in plan.used.items() if r in HYPERPARAMETERS + ("w",)))
+    if not result.ok:
+        return call_failed(result, signature=SPEC_SIGNATURE)
+    blocks, note = weights_blocks(state, result.value)
+    if blocks is None:
+        return Outcome(0.0, f"train {note}", hint="train returns the packed weights w after the last epoch")
+    start = evaluation.initial_blocks(blocks[0].shape[0], INIT_SEED)
+    if note:
+        ctx.note(f"train {note}.")
+    if unset:
+        ctx.note(f"train has no parameter or module global for {', '.join(unset)}; for the fixed-setting check "
+                 "your own values were used.")
+    return TrainRun(blocks, result.seconds, blocks[0].shape[0],
+                    evaluation.evaluate(start, d.loss_X, d.loss_Y)[0] if "w" in plan.used else math.log(10),
+                    evaluation.evaluate(blocks, d.loss_X, d.loss_Y)[0], evaluation.evaluate(blocks, d.val_X, d.val_Y),
+                    "; set " + " and ".join(how) if how else "", note or None, tuple(unset),
+                    evaluation.symmetric(blocks))
+
+
+SYMMETRY = ("every hidden unit has the same weights: the weights were initialised to all zeros (or one constant), "
+            "so the hidden units stay identical forever (the symmetry problem). Initialise W1 and W2 randomly, "
+            "e.g. N(0, 1/sqrt(fan_in))")
+
+
+def why_not_learning(state: Hw6State, run: TrainRun) -> str:
+    """Causes the grader can see for a run that did not learn: dead hidden
+    units, and a gradCE n times too large."""
+    causes = []
+    W1, b1 = run.blocks[0], run.blocks[1]
+    with np.errstate(all="ignore"):
+        active = ((W1 @ state.data.loss_X[:, :2000] + b1[:, None]) > 0).any(axis=1)
+    if np.isfinite(W1).all() and not active.any():
+        causes.append("every hidden unit is dead (its relu is 0 on every training example), which too large "
+                      "steps cause")
+    if state.summed_gradient:
+        causes.append("your gradCE sums the weight gradients over the minibatch instead of averaging them (part "
+                      "(a)), so each step at lr 0.1 with batch 64 is 64 times too large")
+    return "; ".join(causes)
+
+
+def train_lowers_loss(ctx: CheckContext) -> Outcome:
+    state: Hw6State = ctx.state
+    run = state.train_run
+    if isinstance(run, Outcome):
+        return run
+    before, after = run.before, run.after
+    text = (f"training CE {before:.4g} before, {after:.4g} after ({run.hidden} hidden units, "
+            f"{run.seconds:.1f} s{run.how})")
+    why = why_not_learning(state, run) if not after < before * 0.9 else ""
+    why = f". Likely cause: {why}" if why else ""
+    if math.isnan(after) or after > 10 * before:
+        return Outcome(0.0, f"the loss exploded{' to NaN/inf' if math.isnan(after) else ''} during training ({text})"
+                            f"{why}", hint="with lr 0.1 the loss must stay finite: is the gradient averaged over the "
+                                           "batch, and the softmax shifted by its max?", mistakes=("diverged",))
+    if run.symmetric:
+        return Outcome(0.0 if after >= before else 0.5, f"{text}: {SYMMETRY}",
+                       hint="initialise the weights randomly, not with zeros", mistakes=("symmetric-init",))
+    if after < before * 0.9:
+        return Outcome(1.0, text)
+    if after < before:
+        # Credit in proportion to the cut, up to the 10% asked for: a run that
+        # only learned the class frequencies (CE 2.303 -> 2.301) earns ~nothing.
+        cut = (before - after) / before
+        return Outcome(min(0.5, cut / 0.1), f"{text}: lowered by {cut:.1%}, less than the 10% asked for{why}",
+                       hint="one SGD pass at lr 0.1 should cut the loss a lot")
+    return Outcome(0.0, f"{text}: not lowered{why}",
+                   hint="average the gradient over the minibatch so that lr 0.1 takes sensible steps" if why else
+                   "each step must move w against the gradient: w -= lr * grad")
+
+
+def train_accuracy(ctx: CheckContext) -> Outcome:
+    state: Hw6State = ctx.state
+    run = state.train_run
+    if isinstance(run, Outcome):
+        return run
+    floor = float(ctx.settings.train_check_accuracy)
+    ce, acc = run.val
+    text = f"validation accuracy {acc:.2%} (CE {ce:.4g}) after the fixed-setting run; floor {floor:.0%}"
+    if acc < floor and not run.symmetric and (why := why_not_learning(state, run)):
+        text += f". Likely cause: {why}"
+    if run.symmetric:
+        text += f": {SYMMETRY}"
+    fraction = ramp(acc, floor=0.2, threshold=floor)
+    return Outcome(fraction, text, hint=None if fraction >= 1 else
+                   "check gradCE first (part (a) items), then the SGD loop: shuffle, step through minibatches, "
+                   "w -= lr * (gradient + alpha * W)")

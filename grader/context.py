@@ -1,0 +1,106 @@
+"""What a check is given: the submission's session, its per-submission state,
+the profile's typed settings, seeded generators, datasets and a place for notes.
+
+One ``CheckContext`` exists per graded submission. Whatever checks learn about
+the submission (its data orientation, its training run) lives in ``state``,
+the plug-in's object of cached properties, computed on demand: an item's
+grade never depends on which items ran before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from grader.errors import ConfigError
+from grader.progress import Message, ProgressEvent, ProgressHandler
+from grader.sandbox import ImportResult, StudentSession
+from grader.sandbox.session import Signature
+
+if TYPE_CHECKING:
+    from grader.assignments import Assignment, Profile
+    from grader.checks.cases import VectorLayout
+    from grader.datasets import LocalDataset
+    from grader.plugin import LoadedPlugin
+
+PUBLIC_SALT = "public"
+
+
+@dataclass
+class CheckContext:
+    assignment: Assignment
+    profile: Profile
+    plugin: LoadedPlugin
+    session: StudentSession
+    imported: ImportResult
+    data_dir: Path | None = None
+    missing_datasets: Mapping[str, str] = field(default_factory=dict)
+    """Dataset name -> why it cannot be had here (with the fixing command)."""
+    progress: ProgressHandler | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the grader did that the student should know, in order, without repeats."""
+    vector_layouts: dict[str, VectorLayout] = field(default_factory=dict)
+    """Function -> the vector layout (``column``/``flat``) that worked for it:
+    only the order in which layouts are tried, never a verdict."""
+
+    @cached_property
+    def state(self) -> Any:
+        """The plug-in's per-submission state, built on first use."""
+        return self.plugin.make_state(self)
+
+    @property
+    def settings(self) -> Any:
+        """The profile's settings, an instance of the plug-in's settings class."""
+        return self.plugin.settings[self.profile.name]
+
+    @cached_property
+    def public(self) -> Mapping[str, Any]:
+        """The assignment's published answers (its ``public_checks`` file)."""
+        return self.assignment.public_answers()
+
+    def public_rng(self, name: str) -> np.random.Generator:
+        """A generator anyone with the public files can reproduce: for visible checks."""
+        return _generator(f"{self.assignment.id}/{name}/{PUBLIC_SALT}")
+
+    def hidden_rng(self, name: str) -> np.random.Generator:
+        """A generator salted with the hidden seed: hidden instances are the same
+        on every run but cannot be recomputed from the public files."""
+        seed = self.plugin.hidden_seed
+        if not seed:
+            raise ConfigError(f"{self.assignment.id}: a hidden instance was asked for without the hidden half")
+        return _generator(f"{self.assignment.id}/{name}/{seed}")
+
+    def defines(self, name: str) -> bool:
+        return name in self.imported.functions
+
+    def signature(self, name: str) -> Signature | None:
+        """The parameters of a function the submission defines (None: unknown)."""
+        return self.imported.functions.get(name)
+
+    def dataset(self, name: str) -> LocalDataset:
+        """The cached, verified dataset. Items that declare ``needs = [name]``
+        only run when it is available."""
+        from grader import datasets
+
+        found = datasets.available(name, data_dir=self.data_dir)
+        if found is None:
+            raise ConfigError(f"dataset {name} is not available; the rubric item should declare needs = [{name!r}]")
+        return found
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def report(self, event: ProgressEvent | str) -> None:
+        if self.progress is not None:
+            self.progress(Message(event) if isinstance(event, str) else event)
+
+
+def _generator(text: str) -> np.random.Generator:
+    digest = hashlib.sha256(text.encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))

@@ -1,0 +1,119 @@
+"""The child's own defences, set up before any student code runs: resource
+limits it cannot raise again, and an audit hook that refuses what student code
+must not do at the Python level (read the hidden course files, write outside
+its working folder, start processes, use the network, signal).
+
+Standard library only; loaded by the child harness by path.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+from typing import Any
+
+
+class RefusedByGrader(PermissionError):
+    """What the guard raises: a PermissionError (student code that catches
+    those keeps working) the grader can tell from the system's own."""
+
+
+def set_limits(config: dict[str, Any]) -> None:
+    memory = config.get("memory_bytes")
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = config.get("cpu_seconds")
+    if cpu:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+_BLOCKED_EVENTS = {
+    "subprocess.Popen": "starting other programs",
+    "os.system": "starting other programs",
+    "os.exec": "starting other programs",
+    "os.posix_spawn": "starting other programs",
+    "os.spawn": "starting other programs",
+    "os.fork": "forking the process",
+    "os.forkpty": "forking the process",
+    "pty.spawn": "starting other programs",
+    "socket.connect": "network access",
+    "socket.bind": "network access",
+    "socket.getaddrinfo": "network access",
+    "os.kill": "signalling other processes",
+    "os.killpg": "signalling other processes",
+}
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_WRITABLE_DEVICES = {"/dev/null"}
+# Events that change or remove files; each names the path(s) it touches first.
+_CHANGE_EVENTS = {"os.remove", "os.rmdir", "os.rename", "shutil.rmtree", "os.truncate", "os.chmod",
+                  "os.chown", "os.link", "os.symlink", "os.utime", "os.chflags"}
+
+
+def install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = None,
+                        libraries: tuple[str, ...] = ()) -> None:
+    """Refuse, for the rest of the process's life, what student code must not do:
+    read the hidden course files, the dataset cache (but for the files handed
+    over) or classmates' folder; write, delete or rename anything outside its
+    own working folder; start processes, fork, use the network or signal.
+
+    Audit hooks cannot be removed once added; the grader's own work in this
+    process is done before the hook goes in or needs none of these events.
+    The private working folder stays readable even when a denied folder holds
+    it (a submission graded from /tmp denies /tmp, where the folder is made),
+    and so do the library folders (stdlib, site-packages), which may sit inside
+    a denied folder, e.g. a virtual environment inside the course checkout.
+    """
+    deny_roots = tuple(os.path.realpath(path) for path in deny)
+    work = os.path.realpath(workdir) if workdir else None
+    allowed = {os.path.realpath(path) for path in allow}
+    # A library folder that holds a denied one (say /work on sys.path) unlocks nothing.
+    readable = tuple(
+        real for real in (os.path.realpath(path) for path in ((workdir,) if workdir else ()) + tuple(libraries))
+        if not any(root == real or root.startswith(real + os.sep) for root in deny_roots)
+    )
+
+    def denied(real: str) -> bool:
+        if any(real == root or real.startswith(root + os.sep) for root in readable):
+            return False
+        return any(real == root or real.startswith(root + os.sep) for root in deny_roots)
+
+    def writable(real: str) -> bool:
+        return real in _WRITABLE_DEVICES or (work is not None and (real == work or real.startswith(work + os.sep)))
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            path = args[0]
+            try:
+                real = os.path.realpath(os.fsdecode(path))
+            except (TypeError, ValueError):
+                return
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            if flags & _WRITE_FLAGS and not writable(real):
+                raise RefusedByGrader(f"the grader lets submissions write only in their working folder, "
+                                      f"not {path!r}")
+            if real in allowed:
+                return
+            if denied(real):
+                raise RefusedByGrader(f"the grader does not let submissions read {path!r}")
+        elif event in _CHANGE_EVENTS and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            targets = [args[0]] + ([args[1]] if event == "os.rename" and len(args) > 1 else [])
+            for target in targets:
+                if isinstance(target, (str, bytes, os.PathLike)) and not writable(
+                        os.path.realpath(os.fsdecode(target))):
+                    raise RefusedByGrader(f"the grader lets submissions change files only in their working "
+                                          f"folder, not {target!r} ({event})")
+        elif event in ("os.listdir", "os.scandir") and args:
+            target = args[0] if args[0] is not None else "."
+            if isinstance(target, int):
+                return
+            real = os.path.realpath(os.fsdecode(target))
+            if denied(real):
+                raise RefusedByGrader(f"the grader does not let submissions list {target!r}")
+        elif event in _BLOCKED_EVENTS:
+            raise RefusedByGrader(f"the grader does not allow {_BLOCKED_EVENTS[event]} ({event})")
+
+    sys.addaudithook(hook)
