@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.sandbox import introspect, safe_import, wire
+from grader.sandbox import introspect, patches, safe_import, wire
 from grader.sandbox.session import (
     Call, CallResult, ErrorKind, Event, EventHandler, ImportMode, ImportResult, Limits, StudentError, StudentSession,
     calls_to_wire, signatures_from_wire,
@@ -69,6 +69,7 @@ class InProcessSession(StudentSession):
     def _import(self, mode: ImportMode) -> ImportResult:
         """As the child imports: the same code, in this process (trusted files only)."""
         _seed()
+        patches.install_standins()
         started = time.perf_counter()
         try:
             module, set_aside = introspect.import_submission(str(self.path), self.module_name, mode, safe_import)
@@ -105,12 +106,14 @@ class InProcessSession(StudentSession):
                    "before": [{"function": step["function"], "args": material(step["args"]),
                                "kwargs": material(step["kwargs"])} for step in calls_to_wire(before)]}
         outcome, value = introspect.run_call(self.module, self.state, request, report,
-                                             lambda exc: _info(exc, self.path), _seed)
+                                             lambda exc: _info(exc, self.path), _seed, patches.records)
         first = tuple(None if step.get("ok") else _error(step["error"]) for step in outcome.get("before", []))
+        records = _round_trip(outcome.get("records", {}))
         if not outcome["ok"]:
-            return CallResult(function, ok=False, error=_error(outcome["error"]), events=tuple(events), before=first)
+            return CallResult(function, ok=False, error=_error(outcome["error"]), events=tuple(events), before=first,
+                              records=records)
         return CallResult(function, ok=True, value=_round_trip(value), seconds=outcome["seconds"],
-                          events=tuple(events), before=first)
+                          events=tuple(events), before=first, records=records)
 
     def get(self, *names: str) -> dict[str, Any]:
         baseline = self.state.baseline if self.state is not None else {}

@@ -39,11 +39,12 @@ def _load_sibling(name: str) -> types.ModuleType:
 
 class Harness:
     def __init__(self, config: dict[str, Any], wire: types.ModuleType, safe_import: types.ModuleType,
-                 introspect: types.ModuleType) -> None:
+                 introspect: types.ModuleType, patches: types.ModuleType) -> None:
         self.config = config
         self.wire = wire
         self.safe_import = safe_import
         self.introspect = introspect
+        self.patches = patches
         self.requests = os.fdopen(config["request_fd"], "rb", buffering=1 << 16)
         self.responses = os.fdopen(config["response_fd"], "wb", buffering=1 << 16)
         self.path = Path(config["submission"])
@@ -52,6 +53,13 @@ class Harness:
 
     # -- replies -----------------------------------------------------------
     def send(self, header: dict[str, Any], value: Any = None) -> None:
+        # The student's output first: once the grader has its answer it may end
+        # the child at once, and output still buffered here would be lost.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
         self.wire.write_frame(self.responses, header, value)
 
     def error_info(self, exc: BaseException) -> dict[str, Any]:
@@ -92,11 +100,6 @@ class Harness:
             except Exception as exc:  # the harness's own failure, not the student's
                 detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-3000:]
                 self.send({"id": request.get("id"), "ok": False, "internal": detail})
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except BaseException:
-                    pass
 
     def seed(self) -> None:
         """Seed the global generators before each step, so unseeded student code
@@ -160,7 +163,8 @@ class Harness:
         def report(event: str, function: str, index: int, fields: dict[str, Any], value: Any) -> None:
             self.send({"id": request["id"], "event": event, "function": function, "index": index, **fields}, value)
 
-        outcome, value = self.introspect.run_call(self.module, self.state, call, report, self.error_info, self.seed)
+        outcome, value = self.introspect.run_call(self.module, self.state, call, report, self.error_info, self.seed,
+                                                  self.patches.records)
         outcome["id"] = request["id"]
         try:
             self.send(outcome, value)
@@ -191,7 +195,7 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore", DeprecationWarning)
-    harness = Harness(config, wire, safe_import, introspect)
+    harness = Harness(config, wire, safe_import, introspect, patches)
     guard.install_audit_hook(config.get("deny", []), set(config.get("allow", [])), workdir,
                              tuple(config.get("sys_path", [])))
     harness.serve()

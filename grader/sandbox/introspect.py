@@ -197,10 +197,11 @@ def _reporting(report: Callable[[str, str, int, dict[str, Any], Any], None], fun
 def run_call(module: types.ModuleType, state: ModuleState, request: dict[str, Any],
              report: Callable[[str, str, int, dict[str, Any], Any], None],
              error_info: Callable[[BaseException], dict[str, Any]],
-             seed: Callable[[], None]) -> tuple[dict[str, Any], Any]:
+             seed: Callable[[], None], records: Callable[[], dict[str, Any]] = dict) -> tuple[dict[str, Any], Any]:
     """Serve one call request: restore the module, apply the request's globals,
     run the calls it asks for first (``before``), then the call itself with
-    the named functions spied. Returns (outcome fields, value).
+    the named functions spied. Returns (outcome fields, value); the outcome
+    carries what stand-in modules recorded during the request (``records``).
 
     ``request`` holds ``function``, ``args``, ``kwargs`` (materialised),
     ``spy`` (names), ``globals`` (dict) and ``before`` (list of
@@ -209,6 +210,7 @@ def run_call(module: types.ModuleType, state: ModuleState, request: dict[str, An
 
     state.restore()
     state.apply(request.get("globals") or {})
+    records()  # what earlier code left (e.g. an import-time run) is not this call's
     name = request["function"]
     if not callable(vars(module).get(name)):
         return {"ok": False, "error": {"exc_type": "MissingFunction", "message": f"{name} is not defined"}}, None
@@ -242,4 +244,7 @@ def run_call(module: types.ModuleType, state: ModuleState, request: dict[str, An
     outcome["seconds"] = time.perf_counter() - started
     if before:
         outcome["before"] = before
+    recorded = records()
+    if recorded:
+        outcome["records"] = recorded
     return outcome, value

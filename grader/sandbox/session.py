@@ -155,6 +155,9 @@ class CallResult:
     events: tuple[Event, ...] = ()
     before: tuple[StudentError | None, ...] = ()
     """For each call made first: None if it returned, else why it did not."""
+    records: Mapping[str, Any] = field(default_factory=dict)
+    """What the child's stand-in modules recorded during the call, by module
+    (``wandb``: its runs), as plain values."""
 
 
 @dataclass(frozen=True)

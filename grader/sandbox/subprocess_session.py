@@ -344,11 +344,14 @@ class SubprocessSession(StudentSession):
         steps: list[Any] = raw_steps if isinstance(raw_steps, list) else []
         first = tuple(None if isinstance(step, dict) and step.get("ok") else _error(
             step.get("error") if isinstance(step, dict) else None) for step in steps[:len(before)])
+        recorded = frame.get("records")
+        records = recorded if isinstance(recorded, dict) else {}
         if not frame.get("ok"):
             found = _error(frame.get("error"))
-            return CallResult(function, ok=False, error=found, seconds=seconds, events=tuple(events), before=first)
+            return CallResult(function, ok=False, error=found, seconds=seconds, events=tuple(events), before=first,
+                              records=records)
         return CallResult(function, ok=True, value=frame.get("value"), seconds=seconds, events=tuple(events),
-                          before=first)
+                          before=first, records=records)
 
     def get(self, *names: str) -> dict[str, Any]:
         if self._ensure_loaded() is not None:

@@ -145,3 +145,12 @@ def test_a_failure_of_the_harness_itself_is_the_graders_error(tmp_path):
         with pytest.raises(HarnessError, match="a grader bug, not the submission's"):
             session.call("train", NpyFile(str(tmp_path / "missing.npy")))
         assert session.call("read").value == (40, None)  # the child lives on
+
+
+def test_what_the_last_call_printed_is_kept_when_the_child_is_closed_at_once(tmp_path):
+    path = tmp_path / "homework_loud.py"
+    path.write_text("print('at import')\n\ndef shout(n):\n    print('called', n)\n    return n\n")
+    for attempt in range(5):
+        with SubprocessSession(path, module_name="homework_loud", limits=Limits()) as session:
+            assert session.load().ok and session.call("shout", attempt).ok
+        assert session.stdout == f"at import\ncalled {attempt}\n"
