@@ -10,6 +10,7 @@ are a plug-in: see ``grader.plugin``.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -73,6 +74,15 @@ class Assignment:
             raise UsageError(f"assignment {self.id} has no profile {key!r}; its profiles: "
                              + ", ".join(sorted(self.profiles)))
         return self.profiles[key]
+
+    def stub_functions(self) -> tuple[str, ...]:
+        """The functions the stub defines at top level: the interface students implement."""
+        path = self.folder / self.stub
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            return ()
+        return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 
     def public_answers(self) -> dict[str, Any]:
         """The tables of the published answers file (empty if there is none)."""

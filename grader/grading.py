@@ -50,6 +50,21 @@ def _import_notes(imported: ImportResult) -> list[str]:
     ]
 
 
+def _interface_notes(assignment: Assignment, imported: ImportResult) -> list[str]:
+    """When a file follows another interface (an earlier version of the
+    assignment), say what it lacks and what it does define."""
+    expected = assignment.stub_functions()
+    missing = [name for name in expected if name not in imported.functions]
+    if not expected or len(missing) * 2 < len(expected):
+        return []
+    defined = [name for name in imported.functions if not name.startswith("_")]
+    found = f"it defines {', '.join(defined[:15])}" + (" and more" if len(defined) > 15 else "") if defined else \
+        "it defines no functions"
+    return [f"Your file does not define {len(missing)} of the {len(expected)} functions this homework asks for "
+            f"({', '.join(missing)}); {found}. It may follow another version of the assignment: the grader calls "
+            "the functions named in the handout, with those names and parameters."]
+
+
 def _read_submission(path: Path) -> str | None:
     """None if the file is fit to import; else why it is not (a graded result)."""
     size = path.stat().st_size
@@ -138,6 +153,7 @@ def grade_submission(
                            for item in items]
             else:
                 notes.extend(_import_notes(imported))
+                notes.extend(_interface_notes(assignment, imported))
                 context = CheckContext(assignment=assignment, profile=chosen, plugin=loaded, session=session,
                                        imported=imported, data_dir=cache, missing_datasets=missing,
                                        progress=progress)
