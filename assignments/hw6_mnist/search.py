@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, record_search, scalar,
-                                  setting_key, trial_for_dict, trial_for_values)
+from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, record_search,
+                                  returned_choice, setting_key)
 from grader.checks.signature import plan_call, role
 from grader.context import CheckContext
 from grader.rubric import Outcome
@@ -154,14 +154,12 @@ def search_settings(ctx: CheckContext) -> Outcome:
 
 
 def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
-    """The trial whose setting the search returned, and how it was matched."""
+    """The trial whose setting the search returned (or whose weights it
+    returned), and how it was matched."""
+    matched = returned_choice(found)
+    if matched is not None:
+        return matched
     value = found.returned
-    if isinstance(value, (tuple, list)) and value and any(isinstance(v, dict) for v in value):
-        value = next(v for v in value if isinstance(v, dict))
-    if isinstance(value, dict) and value:
-        trial = trial_for_dict(found.trials, value)
-        return (trial, "by the returned dict") if trial else \
-            (None, f"the returned dict {value!r:.200} matches none of the trials' settings")
     if isinstance(value, np.ndarray) and value.ndim == 1 and value.size > 100:
         for t in reversed(found.completed):
             packed = pack(t.result)
@@ -169,10 +167,6 @@ def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
                                               np.array_equal(np.sort(value), np.sort(packed))):
                 return t, "by the returned weights"
         return None, "the returned weights are none of the trials' weights"
-    if isinstance(value, (tuple, list)) and value and all(scalar(v) for v in value):
-        trial = trial_for_values(found.trials, value)
-        return (trial, "by the returned values") if trial else \
-            (None, f"the returned values {value!r:.200} match none of the trials' settings")
     return None, (f"{found.function} returned {type(value).__name__}; expected a dict of train's keyword arguments "
                   "naming the best setting")
 

@@ -75,6 +75,8 @@ class SearchRecord:
     stopped: str | None = None
     """Why the search ended early (an error, the time budget), with trials kept."""
     seconds: float = 0.0
+    records: Mapping[str, Any] = field(default_factory=dict)
+    """What the child's stand-ins recorded during the search (``wandb``: its runs)."""
 
     @property
     def completed(self) -> list[Trial]:
@@ -165,7 +167,7 @@ def record_search(ctx: CheckContext, function: str, *, spied: str, plan: CallPla
             problem = call_failed(result, signature=expected or None)
     name_settings(trials)
     return SearchRecord(function, tuple(trials), returned=result.value, ok=result.ok, problem=problem,
-                        stopped=stopped, seconds=time.perf_counter() - started)
+                        stopped=stopped, seconds=time.perf_counter() - started, records=dict(result.records))
 
 
 def name_settings(trials: Sequence[Trial]) -> None:
@@ -189,6 +191,22 @@ def setting_key(setting: Mapping[str, Any]) -> str:
 def distinct(trials: Sequence[Trial]) -> int:
     """Distinct settings among the completed trials."""
     return len({setting_key(t.setting) for t in trials if t.completed})
+
+
+def effective_settings(trials: Sequence[Trial], fingerprint: Callable[[Trial], bytes]) -> tuple[int, list[str]]:
+    """Distinct settings that changed what training returned: trials with
+    different settings and byte-identical results (a training function that
+    ignores the hyperparameters it is given, seeded alike) count as one."""
+    done = [t for t in trials if t.completed]
+    seen: dict[bytes, Trial] = {}
+    problems: list[str] = []
+    for t in done:
+        first = seen.setdefault(fingerprint(t), t)
+        if first is not t and setting_key(first.setting) != setting_key(t.setting) and not problems:
+            problems.append(f"{first.label()} and {t.label()} returned identical results although their settings "
+                            "differ: training ignores (some of) the hyperparameters it is given, so such trials "
+                            "count as one setting")
+    return min(distinct(done), len(seen)), problems
 
 
 def matches(a: Any, b: Any) -> bool:
@@ -223,6 +241,25 @@ def trial_for_values(trials: Sequence[Trial], values: Sequence[Any]) -> Trial | 
     for t in reversed([t for t in trials if t.completed]):
         if all(any(matches(v, u) for u in t.setting.values()) for v in values):
             return t
+    return None
+
+
+def returned_choice(record: SearchRecord) -> tuple[Trial | None, str] | None:
+    """The trial a search's return value names, and how it was matched: a
+    dict of keyword arguments (alone or inside a tuple), or a tuple of the
+    hyperparameters' values. None when the value is neither (the caller may
+    know other forms, such as returned weights)."""
+    value = record.returned
+    if isinstance(value, (tuple, list)) and value and any(isinstance(v, dict) for v in value):
+        value = next(v for v in value if isinstance(v, dict))
+    if isinstance(value, dict) and value:
+        trial = trial_for_dict(record.trials, value)
+        return (trial, "by the returned dict") if trial else \
+            (None, f"the returned dict {value!r:.200} matches none of the trials' settings")
+    if isinstance(value, (tuple, list)) and value and all(scalar(v) for v in value):
+        trial = trial_for_values(record.trials, value)
+        return (trial, "by the returned values") if trial else \
+            (None, f"the returned values {value!r:.200} match none of the trials' settings")
     return None
 
 

@@ -71,9 +71,12 @@ def describe(params: Sequence[Param]) -> str:
     return ", ".join(p.name + ("=..." if p.has_default else "") for p in params if not p.variadic)
 
 
-def plan_call(params: Sequence[Param] | None, values: Mapping[str, Any], *, what: str, expected: str) -> CallPlan:
+def plan_call(params: Sequence[Param] | None, values: Mapping[str, Any], *, what: str, expected: str,
+              keywords: Mapping[str, str] | None = None) -> CallPlan:
     """Match a signature's parameters to the values the grader has, by name,
-    falling back to the template's positional order for the data."""
+    falling back to the template's positional order for the data. A
+    ``**kwargs`` parameter gets the hyperparameters under the stub's names
+    (``keywords``: role -> name; the role itself by default)."""
     plan = CallPlan()
     if params is None:
         plan.problem = f"the signature of {what} could not be read; expected {expected}"
@@ -90,7 +93,7 @@ def plan_call(params: Sequence[Param] | None, values: Mapping[str, Any], *, what
         if p.kind == "VAR_KEYWORD":
             for key in HYPERPARAMETERS:
                 if key in values and key not in plan.used:
-                    plan.kwargs[key] = values[key]
+                    plan.kwargs[(keywords or {}).get(key, key)] = values[key]
                     plan.used[key] = f"**{p.name}"
             continue
         if p.kind == "VAR_POSITIONAL":
