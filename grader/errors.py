@@ -8,7 +8,9 @@ These exceptions are for problems of the grader's own inputs and environment.
     ├── UsageError (exit 2)         the user asked for something that cannot be
     │   │                           done as asked (unknown file, bad option)
     │   ├── ConfigError             a manifest or course folder is invalid
-    │   └── UnknownAssignmentError  no assignment matches a name or file
+    │   ├── UnknownAssignmentError  no assignment matches a name or file
+    │   └── IsolationUnavailable    strict isolation was asked for on a machine
+    │                               without Linux namespaces
     ├── DatasetError (exit 1)       a dataset is missing, unreadable or invalid
     │   ├── DownloadError           the network or a mirror failed
     │   ├── ChecksumError           a file differs from its recorded sha256
@@ -42,6 +44,10 @@ class ConfigError(UsageError):
 
 class UnknownAssignmentError(UsageError):
     """No assignment matches the given id or submission file name."""
+
+
+class IsolationUnavailable(UsageError):
+    """``--isolation strict`` on a machine that cannot give the child namespaces."""
 
 
 class DatasetError(GraderError):

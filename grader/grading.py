@@ -26,6 +26,7 @@ from grader.progress import ItemFinished, ItemStarted, Message, ProgressHandler
 from grader.report import GradeReport
 from grader.rubric import CheckResult, Outcome, RubricItem, score
 from grader.sandbox import ImportResult, Limits, StudentSession, SubprocessSession
+from grader.sandbox.isolation import Mode
 
 MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
 SessionFactory = Callable[..., StudentSession]
@@ -107,6 +108,7 @@ def grade_submission(
     progress: ProgressHandler | None = None,
     only: Collection[str] | None = None,
     fetch: bool = True,
+    isolation: Mode = "auto",
 ) -> GradeReport:
     """Grade one submission file against an assignment's rubric.
 
@@ -114,7 +116,8 @@ def grade_submission(
     then covers just those); a list or tuple also sets the order in which they
     run (the report keeps the manifest's order). Datasets the items need are fetched first unless
     ``fetch`` is false; items whose data cannot be had are skipped, with the
-    command that fixes it."""
+    command that fixes it. ``isolation="strict"`` refuses to run student code
+    without Linux namespaces (``IsolationUnavailable``)."""
     started = time.perf_counter()
     path = Path(path)
     if not path.is_file():
@@ -133,6 +136,7 @@ def grade_submission(
     internal: list[str] = []
     results: list[CheckResult] = []
     stdout = ""
+    level, detail = "none", ""
     if unfit is not None:
         results = [score(item, Outcome.error(unfit)) for item in items]
         notes.append(f"The submission could not be graded: {unfit}.")
@@ -140,7 +144,8 @@ def grade_submission(
         allow = _child_files(loaded, chosen, cache)
         deny = tuple(dict.fromkeys(p for p in (paths.course_dir(), paths.checkout_dir(), cache) if p is not None))
         with session_factory(path, module_name=module_name(path.name), limits=limits, allow=allow, deny=deny,
-                             preload=loaded.public.preload) as session:
+                             preload=loaded.public.preload, isolation=isolation) as session:
+            level, detail = session.isolation, session.isolation_detail
             try:
                 imported = session.load()
             except HarnessError as exc:
@@ -168,7 +173,7 @@ def grade_submission(
         assignment=assignment.id, title=assignment.title, submission=path.name, profile=chosen.name,
         profile_description=chosen.description, tests=tuple(results), manual=assignment.manual,
         execution_time=time.perf_counter() - started, notes=tuple(notes), stdout=stdout,
-        internal_errors=tuple(internal),
+        internal_errors=tuple(internal), isolation=level, isolation_detail=detail,
     )
 
 

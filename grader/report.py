@@ -25,6 +25,9 @@ class GradeReport:
     code set aside at import, restarts)."""
     stdout: str = ""
     internal_errors: tuple[str, ...] = field(default_factory=tuple)
+    isolation: str = "none"
+    """The isolation the child ran under: ``namespaces`` or ``python-hook``."""
+    isolation_detail: str = ""
 
     @property
     def score(self) -> float:
@@ -41,6 +44,8 @@ class GradeReport:
             "assignment": self.assignment,
             "submission": self.submission,
             "profile": self.profile,
+            "isolation": self.isolation,
+            "isolation_detail": self.isolation_detail,
             "score": self.score,
             "max_score": self.max_score,
             "execution_time": round(self.execution_time, 3),

@@ -26,9 +26,12 @@ from grader.reporters import json_reporter, terminal
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset cache folder.")
 @click.option("--timeout", type=float, help="Time budget for the whole submission, in seconds.")
 @click.option("--public-only", is_flag=True, help="Run only the checks students can see.")
+@click.option("--isolation", type=click.Choice(["auto", "strict"]), default="auto", show_default=True,
+              help="auto: the strongest isolation this machine offers, said in the result; strict: refuse to grade "
+                   "without Linux namespaces.")
 def submit_command(file: Path, assignment_id: str | None, profile: str | None, json_path: str | None,
                    report_path: Path | None, data_dir: Path | None, timeout: float | None,
-                   public_only: bool) -> None:
+                   public_only: bool, isolation: str) -> None:
     """Grade FILE in a sandbox and explain every lost point."""
     if not file.is_file():
         raise click.UsageError(f"no such file: {file}")
@@ -47,7 +50,8 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
                 console.print(terminal.progress_line(event), highlight=False)
 
         report = grade_submission(file, assignment=assignment, profile=profile, public_only=public_only,
-                                  wall_seconds=timeout, data_dir=data_dir, progress=progress)
+                                  wall_seconds=timeout, data_dir=data_dir, progress=progress,
+                                  isolation="strict" if isolation == "strict" else "auto")
     if quiet:
         sys.stdout.write(json_reporter.dumps(report) + "\n")
     else:

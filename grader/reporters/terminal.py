@@ -46,6 +46,11 @@ def render(report: GradeReport, console: Console) -> None:
         total.append(f" ({report.profile_description})", style="dim")
     total.append(f"   {report.execution_time:.1f} s", style="dim")
     console.print(total)
+    if report.isolation == "namespaces":
+        console.print(Text(f"Isolation: namespaces ({report.isolation_detail})", style="dim"))
+    elif report.isolation == "python-hook":
+        console.print(Text(f"Isolation: Python audit hook only ({report.isolation_detail}). Fine for a self-check; "
+                           "the course grades with namespaces.", style="yellow"))
     fixes = [test for test in report.tests if test.score < test.max_score and test.status != "skipped"]
     unimplemented = [test for test in fixes if test.not_implemented]
     if fixes:

@@ -19,7 +19,35 @@ class RefusedByGrader(PermissionError):
     those keeps working) the grader can tell from the system's own."""
 
 
+FILE_BYTES = 1 << 30
+"""The largest file the child may write (a disk fill stops there)."""
+OPEN_FILES = 256
+PROCESSES = 128
+"""Tasks (processes and threads) of the child's uid, when it has its own."""
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Become an unprivileged user (the grader ran as root): from here on no
+    capability is left, so no limit set below can be raised again."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    _no_new_privileges()
+
+
+def _no_new_privileges() -> None:
+    """prctl(PR_SET_NO_NEW_PRIVS): no setuid binary can give any back."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is not None:
+        ctypes.CDLL(name, use_errno=True).prctl(38, 1, 0, 0, 0)
+
+
 def set_limits(config: dict[str, Any]) -> None:
+    """Limits the child cannot lift: address space, CPU time, core dumps,
+    file size, open files, and (with a uid of its own) processes."""
     memory = config.get("memory_bytes")
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -27,6 +55,10 @@ def set_limits(config: dict[str, Any]) -> None:
     if cpu:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
+    if config.get("drop_to"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
 
 
 _BLOCKED_EVENTS = {

@@ -175,6 +175,8 @@ class Harness:
 def main() -> None:
     config = json.loads(sys.argv[1])
     guard = _load_sibling("guard")
+    if config.get("drop_to"):
+        guard.drop_privileges(*config["drop_to"])
     guard.set_limits(config)
     sys.path[:] = [entry for entry in config.get("sys_path", []) if entry] or sys.path
     patches = _load_sibling("patches")

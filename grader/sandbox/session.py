@@ -240,6 +240,15 @@ class StudentSession(abc.ABC):
         """Release the child process, if any."""
 
     @property
+    def isolation(self) -> str:
+        """The isolation in force: ``namespaces``, ``python-hook`` or ``none``."""
+        return "none"
+
+    @property
+    def isolation_detail(self) -> str:
+        return "in the grader's own process: for tests of trusted code only"
+
+    @property
     def stdout(self) -> str:
         return ""
 

@@ -11,6 +11,7 @@ student prints can reach the answer channel.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import queue
@@ -22,12 +23,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 from filelock import FileLock, Timeout
 
 from grader import paths
 from grader.errors import HarnessError, SandboxError
+from grader.sandbox import isolation as isolation_mode
 from grader.sandbox import wire
 from grader.sandbox.session import (
     Call, CallResult, Event, EventHandler, ImportMode, ImportResult, Limits, StudentError, StudentSession,
@@ -73,25 +75,32 @@ class _Capture:
 class _Child:
     """One running child process and its channels."""
 
-    def __init__(self, config: dict[str, Any], env: dict[str, str], limits: Limits) -> None:
+    def __init__(self, config: dict[str, Any], env: dict[str, str], limits: Limits,
+                 confine: Callable[[list[str]], tuple[list[str], int | None]] | None = None) -> None:
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         config = dict(config, request_fd=request_r, response_fd=response_w)
         # -S: no site module. Its .pth processing costs more than numpy's import,
         # and the harness sets sys.path itself from the grader's own.
         command = [sys.executable, "-S", "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
+        command = [*command, str(HARNESS), json.dumps(config)]
+        extra_fd = None
+        self.namespaced = confine is not None
+        if confine is not None:
+            command, extra_fd = confine(command)
         try:
             self.process = subprocess.Popen(
-                [*command, str(HARNESS), json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(request_r, response_w), cwd=config["workdir"], env=env,
-                start_new_session=True,
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(request_r, response_w) + ((extra_fd,) if extra_fd is not None else ()),
+                cwd=config["workdir"], env=env, start_new_session=True,
             )
         except OSError as exc:
             raise SandboxError(f"could not start the child interpreter: {exc}") from exc
         finally:
             os.close(request_r)
             os.close(response_w)
+            if extra_fd is not None:
+                os.close(extra_fd)
         self.stdout = _Capture(self.process.stdout, limits.output_bytes)  # type: ignore[arg-type]
         self.stderr = _Capture(self.process.stderr, limits.output_bytes)  # type: ignore[arg-type]
         self.frames: queue.Queue[dict[str, Any] | BaseException] = queue.Queue()
@@ -149,11 +158,14 @@ class _Child:
         except subprocess.TimeoutExpired:
             self.kill()
             code = self.process.returncode
-        if code is not None and code < 0:
-            signame = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-            if -code == signal.SIGXCPU:
+        # bubblewrap passes a death by signal N on as exit status 128 + N.
+        number = -code if code is not None and code < 0 else \
+            code - 128 if self.namespaced and code is not None and code - 128 in _SIGNALS else None
+        if number is not None:
+            signame = signal.Signals(number).name if number in _SIGNALS else str(number)
+            if number == signal.SIGXCPU:
                 return StudentError("killed", "used more CPU time than the limit allows and was stopped")
-            if -code == signal.SIGSEGV:
+            if number == signal.SIGSEGV:
                 return StudentError("killed", "crashed the Python interpreter (segmentation fault)")
             return StudentError("killed", f"the process was killed by signal {signame}")
         return StudentError(
@@ -163,11 +175,22 @@ class _Child:
         )
 
 
+_SIGNALS = (signal.SIGKILL, signal.SIGSEGV, signal.SIGXCPU, signal.SIGABRT, signal.SIGBUS, signal.SIGXFSZ,
+            signal.SIGTERM, signal.SIGILL, signal.SIGFPE)
+_SESSIONS = itertools.count(1)
+"""Numbers this process's sessions, for their children's distinct uids."""
+
+
 class SubprocessSession(StudentSession):
     def __init__(self, submission: Path, *, module_name: str, limits: Limits,
                  allow: tuple[Path, ...] = (), deny: tuple[Path, ...] = (),
-                 preload: tuple[str, ...] = ()) -> None:
+                 preload: tuple[str, ...] = (), isolation: isolation_mode.Mode = "auto") -> None:
         super().__init__()
+        self.available = isolation_mode.choose(isolation)
+        self._uid = isolation_mode.child_uid(next(_SESSIONS)) if self.available.root else None
+        self._cgroup: isolation_mode.Cgroup | None = None
+        self.capped = False
+        """The child's process tree ran in a cgroup capping its memory and processes."""
         self.submission = Path(submission)
         self.module_name = module_name
         self.limits = limits
@@ -186,14 +209,42 @@ class SubprocessSession(StudentSession):
         self.restarts = 0
 
     # -- process management -------------------------------------------------
+    @property
+    def isolation(self) -> isolation_mode.Level:
+        return self.available.level
+
+    @property
+    def isolation_detail(self) -> str:
+        capped = "; memory and processes capped by a cgroup" if self.capped else ""
+        return self.available.detail + capped
+
+    def _confine(self, config: dict[str, Any]) -> Callable[[list[str]], tuple[list[str], int | None]] | None:
+        """How to wrap the child's command in namespaces (None: no namespaces here)."""
+        if self.available.level != "namespaces":
+            return None
+        readable = [sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent), str(HARNESS.parent),
+                    *config["sys_path"]] + ([config["mplconfig"]] if config.get("mplconfig") else [])
+        view = isolation_mode.View(tuple(readable), self.allow, config["workdir"])
+
+        def confine(command: list[str]) -> tuple[list[str], int | None]:
+            fd = isolation_mode.seccomp_fd()
+            return isolation_mode.bwrap_command(self.available, view, command, seccomp_fd=fd), fd
+
+        return confine
+
     def _start(self) -> _Child:
         if self._workdir is None:
             self._workdir = tempfile.mkdtemp(prefix="grade-run-")
-            shutil.copyfile(self.submission, Path(self._workdir) / f"{self.module_name}.py")
+            copy = Path(self._workdir) / f"{self.module_name}.py"
+            shutil.copyfile(self.submission, copy)
+            if self._uid is not None:  # the child's own uid owns its folder, and nothing else
+                os.chown(self._workdir, self._uid, self._uid)
+                os.chown(copy, self._uid, self._uid)
         workdir = self._workdir
         env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
+        mplconfig = matplotlib_config()
         env.update(
-            HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg", MPLCONFIGDIR=matplotlib_config() or workdir,
+            HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg", MPLCONFIGDIR=mplconfig or workdir,
             PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8",
             PYTHONWARNINGS="ignore::DeprecationWarning",
         )
@@ -208,8 +259,10 @@ class SubprocessSession(StudentSession):
             "allow": list(self.allow),
             "preload": list(self.preload),
             "sys_path": _library_path(),
+            "mplconfig": mplconfig,
+            "drop_to": [self._uid, self._uid] if self._uid is not None else None,
         }
-        child = _Child(config, env, self.limits)
+        child = _Child(config, env, self.limits, self._confine(config))
         try:
             ready = child.frames.get(timeout=_START_SECONDS)
         except queue.Empty:
@@ -218,8 +271,19 @@ class SubprocessSession(StudentSession):
             child.kill()
             raise SandboxError("the grader's child process failed to start (no student code had run yet): "
                                + (child.stderr.text().strip()[-2000:] or "it printed nothing"))
+        if self.available.level == "namespaces":
+            self._cap(child)
         self._child = child
         return child
+
+    def _cap(self, child: _Child) -> None:
+        """Put the child's process tree in a cgroup of its own, where possible."""
+        if self._cgroup is None:
+            self._cgroup = isolation_mode.Cgroup.create(f"{os.getpid()}-{self._uid or 0}-{next(_SESSIONS)}",
+                                                        self.limits.memory_mb * 1024 * 1024,
+                                                        guard_processes())
+        if self._cgroup is not None and self._cgroup.add(child.process.pid):
+            self.capped = True
 
     def _retire(self) -> None:
         """Stop the child and keep what it printed."""
@@ -230,10 +294,13 @@ class SubprocessSession(StudentSession):
             self._child = None
 
     def close(self) -> None:
-        # The harness flushes the student's output after every request, so an
+        # The harness flushes the student's output before every answer, so an
         # idle child can be killed at once; waiting for its interpreter to shut
         # down would only add to every grade.
         self._retire()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
@@ -395,6 +462,15 @@ def _error(raw: Any) -> StudentError:
         trace=str(raw.get("trace") or "")[:4000],
         function=str(raw["function"])[:100] if raw.get("function") else None,
     )
+
+
+def guard_processes() -> int:
+    """The child's process cap: the guard's per-uid limit, read from its file
+    (the guard is loaded by path in the child, never imported here)."""
+    for line in (HARNESS.parent / "guard.py").read_text().splitlines():
+        if line.startswith("PROCESSES = "):
+            return int(line.split("=")[1].split("#")[0])
+    return 128
 
 
 def matplotlib_config() -> str | None:
