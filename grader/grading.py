@@ -137,6 +137,7 @@ def grade_submission(
     results: list[CheckResult] = []
     stdout = ""
     level, detail = "none", ""
+    imported_ok = unfit is None
     if unfit is not None:
         results = [score(item, Outcome.error(unfit)) for item in items]
         notes.append(f"The submission could not be graded: {unfit}.")
@@ -145,12 +146,12 @@ def grade_submission(
         deny = tuple(dict.fromkeys(p for p in (paths.course_dir(), paths.checkout_dir(), cache) if p is not None))
         with session_factory(path, module_name=module_name(path.name), limits=limits, allow=allow, deny=deny,
                              preload=loaded.public.preload, isolation=isolation) as session:
-            level, detail = session.isolation, session.isolation_detail
             try:
                 imported = session.load()
             except HarnessError as exc:
                 internal.append(f"import: {exc}")
                 imported = ImportResult(ok=False, mode="plain")
+            imported_ok = imported.ok
             if not imported.ok:
                 why = explain(imported.error) if imported.error is not None else INTERNAL
                 notes.append(f"Your file could not be imported: {why}")
@@ -168,12 +169,13 @@ def grade_submission(
                 results = [done[item.id] for item in items]
                 notes.extend(context.notes)
                 notes.extend(session.notes)
+            level, detail = session.isolation, session.isolation_detail  # as the child really ran
         stdout = session.stdout  # complete only once the child has ended
     return GradeReport(
         assignment=assignment.id, title=assignment.title, submission=path.name, profile=chosen.name,
         profile_description=chosen.description, tests=tuple(results), manual=assignment.manual,
         execution_time=time.perf_counter() - started, notes=tuple(notes), stdout=stdout,
-        internal_errors=tuple(internal), isolation=level, isolation_detail=detail,
+        internal_errors=tuple(internal), isolation=level, isolation_detail=detail, imported=imported_ok,
     )
 
 

@@ -25,8 +25,10 @@ class GradeReport:
     code set aside at import, restarts)."""
     stdout: str = ""
     internal_errors: tuple[str, ...] = field(default_factory=tuple)
+    imported: bool = True
+    """The submission's file could be imported (else every item is an error)."""
     isolation: str = "none"
-    """The isolation the child ran under: ``namespaces`` or ``python-hook``."""
+    """The isolation the child ran under: ``namespaces``, ``uid`` (root without namespaces) or ``python-hook``."""
     isolation_detail: str = ""
 
     @property
@@ -44,6 +46,7 @@ class GradeReport:
             "assignment": self.assignment,
             "submission": self.submission,
             "profile": self.profile,
+            "imported": self.imported,
             "isolation": self.isolation,
             "isolation_detail": self.isolation_detail,
             "score": self.score,

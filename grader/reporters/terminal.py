@@ -48,6 +48,9 @@ def render(report: GradeReport, console: Console) -> None:
     console.print(total)
     if report.isolation == "namespaces":
         console.print(Text(f"Isolation: namespaces ({report.isolation_detail})", style="dim"))
+    elif report.isolation == "uid":
+        console.print(Text(f"Isolation: an unprivileged uid, no namespaces ({report.isolation_detail}).",
+                           style="yellow"))
     elif report.isolation == "python-hook":
         console.print(Text(f"Isolation: Python audit hook only ({report.isolation_detail}). Fine for a self-check; "
                            "the course grades with namespaces.", style="yellow"))

@@ -43,6 +43,25 @@ def _no_new_privileges() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)
 
 
+def filter_syscalls(program: bytes) -> None:
+    """Load a seccomp BPF program (``sock_filter`` records of 8 bytes, as
+    libseccomp exports them) for this process and all it starts. Needs
+    no-new-privileges (``drop_privileges`` sets it) or CAP_SYS_ADMIN."""
+    import ctypes
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    if not program or len(program) % 8:
+        raise ValueError("a seccomp program is a whole number of 8-byte instructions")
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_seccomp, seccomp_mode_filter = 22, 2
+    if libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) refused the grader's filter")
+
+
 def set_limits(config: dict[str, Any]) -> None:
     """Limits the child cannot lift: address space, CPU time, core dumps,
     file size, open files, and (with a uid of its own) processes."""

@@ -172,35 +172,52 @@ class Harness:
             self.send({"id": request["id"], "ok": False, "error": self.error_info(exc)})
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
-    guard = _load_sibling("guard")
+class Prepared:
+    """What every child needs before its submission: the harness's siblings,
+    numpy and the assignment's preloaded modules, imported once. A zygote
+    prepares once and forks a child per submission (``zygote``)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        sys.path[:] = [entry for entry in config.get("sys_path", []) if entry] or sys.path
+        self.guard = _load_sibling("guard")
+        self.patches = _load_sibling("patches")
+        self.wire = _load_sibling("wire")
+        self.safe_import = _load_sibling("safe_import")
+        self.introspect = _load_sibling("introspect")
+        import numpy  # noqa: F401  (imported before the hook: it reads its own files)
+        import warnings
+
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for module_name in config.get("preload", []):
+            try:
+                __import__(module_name)
+            except Exception:
+                pass
+
+
+def start(config: dict[str, Any], prepared: Prepared, seccomp: bytes | None = None) -> None:
+    """Become the sandboxed child of one submission and serve the grader:
+    drop to the child's uid, filter system calls (when bubblewrap did not),
+    set the limits, patch the interpreter, install the audit hook."""
+    guard = prepared.guard
     if config.get("drop_to"):
         guard.drop_privileges(*config["drop_to"])
+    if seccomp is not None:
+        guard.filter_syscalls(seccomp)
     guard.set_limits(config)
-    sys.path[:] = [entry for entry in config.get("sys_path", []) if entry] or sys.path
-    patches = _load_sibling("patches")
-    patches.install(config["submission"])
-    wire = _load_sibling("wire")
-    safe_import = _load_sibling("safe_import")
-    introspect = _load_sibling("introspect")
-    import numpy  # noqa: F401  (imported before the hook: it reads its own files)
-
-    for module_name in config.get("preload", []):
-        try:
-            __import__(module_name)
-        except Exception:
-            pass
+    prepared.patches.install(config["submission"])
     workdir = config["workdir"]
     os.chdir(workdir)
     sys.path[:] = [workdir] + [p for p in sys.path if p and Path(p).resolve() != _HERE]
-    import warnings
-
-    warnings.simplefilter("ignore", DeprecationWarning)
-    harness = Harness(config, wire, safe_import, introspect, patches)
+    harness = Harness(config, prepared.wire, prepared.safe_import, prepared.introspect, prepared.patches)
     guard.install_audit_hook(config.get("deny", []), set(config.get("allow", [])), workdir,
                              tuple(config.get("sys_path", [])))
     harness.serve()
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    start(config, Prepared(config))
 
 
 if __name__ == "__main__":

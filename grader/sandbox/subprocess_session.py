@@ -19,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from filelock import FileLock, Timeout
 
 from grader import paths
 from grader.errors import HarnessError, SandboxError
+from grader.sandbox import forking
 from grader.sandbox import isolation as isolation_mode
 from grader.sandbox import wire
 from grader.sandbox.session import (
@@ -37,6 +37,7 @@ from grader.sandbox.session import (
 )
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
+_PER_CHILD_ENV = ("HOME", "TMPDIR", "MPLCONFIGDIR")
 _PIPE_SAFE_BYTES = 16 * 1024  # well under any platform's pipe buffer
 _START_SECONDS = 60.0
 _PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
@@ -76,16 +77,37 @@ class _Child:
     """One running child process and its channels."""
 
     def __init__(self, config: dict[str, Any], env: dict[str, str], limits: Limits,
-                 confine: Callable[[list[str]], tuple[list[str], int | None]] | None = None) -> None:
+                 confine: Callable[[list[str]], tuple[list[str], int | None]] | None = None,
+                 zygote: forking.Zygote | None = None) -> None:
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         config = dict(config, request_fd=request_r, response_fd=response_w)
+        self.process: subprocess.Popen[bytes] | forking.Forked
+        self.namespaced = confine is not None
+        """Started by bubblewrap, which reports a death by signal N as exit status 128 + N."""
+        if zygote is not None:
+            try:
+                self.process, stdout, stderr = zygote.spawn(config, env, (request_r, response_w))
+            finally:
+                os.close(request_r)
+                os.close(response_w)
+        else:
+            stdout, stderr = self._exec(config, env, confine, request_r, response_w)
+        self.stdout = _Capture(stdout, limits.output_bytes)
+        self.stderr = _Capture(stderr, limits.output_bytes)
+        self.frames: queue.Queue[dict[str, Any] | BaseException] = queue.Queue()
+        self._writer = os.fdopen(self._request_w, "wb")
+        threading.Thread(target=self._read_frames, daemon=True).start()
+
+    def _exec(self, config: dict[str, Any], env: dict[str, str],
+              confine: Callable[[list[str]], tuple[list[str], int | None]] | None,
+              request_r: int, response_w: int) -> tuple[BinaryIO, BinaryIO]:
+        """Start a fresh interpreter (under bubblewrap when ``confine``)."""
         # -S: no site module. Its .pth processing costs more than numpy's import,
         # and the harness sets sys.path itself from the grader's own.
         command = [sys.executable, "-S", "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
         command = [*command, str(HARNESS), json.dumps(config)]
         extra_fd = None
-        self.namespaced = confine is not None
         if confine is not None:
             command, extra_fd = confine(command)
         try:
@@ -101,11 +123,7 @@ class _Child:
             os.close(response_w)
             if extra_fd is not None:
                 os.close(extra_fd)
-        self.stdout = _Capture(self.process.stdout, limits.output_bytes)  # type: ignore[arg-type]
-        self.stderr = _Capture(self.process.stderr, limits.output_bytes)  # type: ignore[arg-type]
-        self.frames: queue.Queue[dict[str, Any] | BaseException] = queue.Queue()
-        self._writer = os.fdopen(self._request_w, "wb")
-        threading.Thread(target=self._read_frames, daemon=True).start()
+        return self.process.stdout, self.process.stderr  # type: ignore[return-value]
 
     def _read_frames(self) -> None:
         with os.fdopen(self._response_r, "rb") as stream:
@@ -137,10 +155,13 @@ class _Child:
             threading.Thread(target=write, daemon=True).start()
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if isinstance(self.process, forking.Forked):
+            self.process.kill_tree()
+        else:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - a zombie we cannot reap
@@ -184,8 +205,10 @@ _SESSIONS = itertools.count(1)
 class SubprocessSession(StudentSession):
     def __init__(self, submission: Path, *, module_name: str, limits: Limits,
                  allow: tuple[Path, ...] = (), deny: tuple[Path, ...] = (),
-                 preload: tuple[str, ...] = (), isolation: isolation_mode.Mode = "auto") -> None:
+                 preload: tuple[str, ...] = (), isolation: isolation_mode.Mode = "auto",
+                 zygotes: forking.ZygotePool | None = None) -> None:
         super().__init__()
+        self._zygotes = zygotes
         self.mode = isolation
         self.available = isolation_mode.choose(isolation)
         self._uid = isolation_mode.child_uid(next(_SESSIONS)) if self.available.root else None
@@ -219,13 +242,16 @@ class SubprocessSession(StudentSession):
         capped = "; memory and processes capped by a cgroup" if self.capped else ""
         return self.available.detail + capped
 
+    def _readable(self, config: dict[str, Any]) -> tuple[str, ...]:
+        """What the child may read besides the system: runtime, libraries, harness."""
+        return (sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent), str(HARNESS.parent),
+                *config["sys_path"]) + ((config["mplconfig"],) if config.get("mplconfig") else ())
+
     def _confine(self, config: dict[str, Any]) -> Callable[[list[str]], tuple[list[str], int | None]] | None:
         """How to wrap the child's command in namespaces (None: no namespaces here)."""
         if self.available.level != "namespaces":
             return None
-        readable = [sys.base_prefix, sys.prefix, str(Path(sys.executable).resolve().parent), str(HARNESS.parent),
-                    *config["sys_path"]] + ([config["mplconfig"]] if config.get("mplconfig") else [])
-        view = isolation_mode.View(tuple(readable), self.allow, config["workdir"])
+        view = isolation_mode.View(self._readable(config), self.allow, config["workdir"])
 
         def confine(command: list[str]) -> tuple[list[str], int | None]:
             fd = isolation_mode.seccomp_fd()
@@ -233,23 +259,34 @@ class SubprocessSession(StudentSession):
 
         return confine
 
+    def _zygote(self, env: dict[str, str]) -> forking.Zygote | None:
+        """The warm zygote to fork this session's child from, if this session
+        was given a pool and the machine allows one."""
+        if self._zygotes is None:
+            return None
+        sys_path, mplconfig = _library_path(), matplotlib_config()
+        readable = self._readable({"sys_path": sys_path, "mplconfig": mplconfig})
+        shared = tuple(sorted((key, value) for key, value in env.items() if key not in _PER_CHILD_ENV))
+        key = forking.ViewKey(readable, self.allow, tuple(sys_path), self.preload,
+                              self.limits.memory_mb * 1024 * 1024, guard_processes(), shared)
+        return self._zygotes.for_view(self.available, key)
+
     def _start(self) -> _Child:
+        env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
+        env.setdefault("PATH", "/usr/bin:/bin")
+        env.update(MPLBACKEND="Agg", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8",
+                   PYTHONWARNINGS="ignore::DeprecationWarning")
+        zygote = self._zygote(env)
         if self._workdir is None:
-            self._workdir = tempfile.mkdtemp(prefix="grade-run-")
+            self._workdir = isolation_mode.private_folder("run", zygote.root if zygote else None)
             copy = Path(self._workdir) / f"{self.module_name}.py"
             shutil.copyfile(self.submission, copy)
             if self._uid is not None:  # the child's own uid owns its folder, and nothing else
                 os.chown(self._workdir, self._uid, self._uid)
                 os.chown(copy, self._uid, self._uid)
         workdir = self._workdir
-        env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
         mplconfig = matplotlib_config()
-        env.update(
-            HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg", MPLCONFIGDIR=mplconfig or workdir,
-            PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8",
-            PYTHONWARNINGS="ignore::DeprecationWarning",
-        )
-        env.setdefault("PATH", "/usr/bin:/bin")
+        env.update(HOME=workdir, TMPDIR=workdir, MPLCONFIGDIR=mplconfig or workdir)
         config = {
             "submission": str(Path(workdir) / f"{self.module_name}.py"),
             "module_name": self.module_name,
@@ -263,14 +300,16 @@ class SubprocessSession(StudentSession):
             "mplconfig": mplconfig,
             "drop_to": [self._uid, self._uid] if self._uid is not None else None,
         }
-        child = _Child(config, env, self.limits, self._confine(config))
+        if zygote is not None and not Path(workdir).is_relative_to(zygote.root):
+            zygote = None  # a restart after its zygote died: a child of its own
+        child = _Child(config, env, self.limits, None if zygote else self._confine(config), zygote)
         try:
             ready = child.frames.get(timeout=_START_SECONDS)
         except queue.Empty:
             ready = None
         if not isinstance(ready, dict) or not ready.get("ready"):
             child.kill()
-            if self.available.level == "namespaces":
+            if self.available.level == "namespaces" and zygote is None:
                 # The namespaces this machine gave before may be gone: probe again
                 # (strict mode raises if they are), and start without them.
                 isolation_mode.forget()
@@ -281,7 +320,9 @@ class SubprocessSession(StudentSession):
                     return self._start()
             raise SandboxError("the grader's child process failed to start (no student code had run yet): "
                                + (child.stderr.text().strip()[-2000:] or "it printed nothing"))
-        if self.available.level == "namespaces":
+        if zygote is not None:
+            self.capped = zygote.capped
+        elif self.available.root:
             self._cap(child)
         self._child = child
         return child
@@ -308,6 +349,8 @@ class SubprocessSession(StudentSession):
         # idle child can be killed at once; waiting for its interpreter to shut
         # down would only add to every grade.
         self._retire()
+        if self.available.level == "uid" and self._uid is not None:  # no PID namespace ends the rest
+            isolation_mode.kill_uid(self._uid)
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,26 @@ NAMESPACES = isolation.probe().level == "namespaces"
 
 @pytest.fixture
 def no_namespaces(monkeypatch):
-    """This machine, seen as one without Linux namespaces (no bwrap to run)."""
+    """This machine, seen as one without Linux namespaces (no bwrap to run),
+    as a user: a student's laptop."""
+    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
+    monkeypatch.setattr(isolation, "is_root", lambda: False)
+    isolation.probe.cache_clear()
+    yield
+    isolation.probe.cache_clear()
+
+
+@pytest.fixture
+def container(monkeypatch):
+    """This machine, seen as a container where root may not create namespaces
+    (Gradescope's): no bwrap to run, still root."""
+    if os.geteuid() != 0:
+        pytest.skip("the uid level needs root")
+    closed = isolation.unreadable_runtime()
+    if closed is not None:
+        pytest.skip(f"the uid level needs a Python runtime other users can read; {closed} is closed here "
+                    "(an interpreter under /root): the grader falls back to the Python guard, as "
+                    "test_without_namespaces_as_root_with_a_closed_runtime_falls_back_to_the_hook checks")
     monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
     isolation.probe.cache_clear()
     yield
@@ -95,3 +115,58 @@ def test_the_seccomp_program_refuses_the_listed_calls_on_this_architecture():
     if program is None:
         pytest.skip("libseccomp is not installed: the namespaces still hold, without the system-call filter")
     assert len(program) % 8 == 0 and len(program) > 8 * len(isolation.DENIED_SYSCALLS)
+
+
+def test_as_root_without_namespaces_each_child_gets_an_unprivileged_uid(container, tmp_path, as_submission):
+    secret = tmp_path / "root-only" / "hidden.txt"
+    secret.parent.mkdir()
+    secret.write_text("the hidden answers")
+    secret.parent.chmod(0o700)
+    path = tmp_path / "homework2_affine_uid.py"
+    path.write_text(REFERENCE.read_text() + """
+import ctypes, os, time
+def look():
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.open(%r.encode(), 0)  # under the audit hook: the kernel alone must refuse
+    return {"uid": os.getuid(), "fd": fd, "errno": ctypes.get_errno()}
+def leave_a_daemon():
+    libc = ctypes.CDLL(None)
+    pid = libc.fork()
+    if pid == 0:
+        libc.setsid()
+        time.sleep(120)
+        os._exit(0)
+    return pid
+""" % str(secret))
+    from grader.sandbox import Limits, SubprocessSession
+
+    with SubprocessSession(path, module_name="homework2_affine_uid", limits=Limits()) as session:
+        assert session.isolation == "uid"
+        assert session.load().ok
+        found = session.call("look").value
+        daemon = session.call("leave_a_daemon").value
+    assert found["uid"] >= isolation.UID_BASE and found["fd"] == -1 and found["errno"] == 13, found
+    assert isinstance(daemon, int) and daemon > 0
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{daemon}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{daemon}").exists() or "Z" in Path(f"/proc/{daemon}/stat").read_text().split()[2], \
+        "a process the child left running outlived its session"
+    report = grade_submission(as_submission(REFERENCE, "homework2_affine_e.py"), assignment=HW)
+    assert report.score == 15 and report.isolation == "uid" and "unprivileged uid" in report.isolation_detail
+    with pytest.raises(IsolationUnavailable):
+        grade_submission(path, assignment=HW, isolation="strict")
+
+
+def test_without_namespaces_as_root_with_a_closed_runtime_falls_back_to_the_hook(monkeypatch, as_submission):
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
+    monkeypatch.setattr(isolation, "unreadable_runtime", lambda: "/root")
+    isolation.probe.cache_clear()
+    try:
+        report = grade_submission(as_submission(REFERENCE, "homework2_affine_f.py"), assignment=HW)
+    finally:
+        isolation.probe.cache_clear()
+    assert report.score == 15 and report.isolation == "python-hook"
+    assert "/root is closed to other users" in report.isolation_detail
