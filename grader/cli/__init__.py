@@ -21,6 +21,7 @@ _COMMANDS = {
     "list": ("grader.cli.listing", "list_command"),
     "submit": ("grader.cli.submit", "submit_command"),
     "datasets": ("grader.cli.datasets", "datasets_group"),
+    "batch": ("grader.cli.batch", "batch_command"),
 }
 
 

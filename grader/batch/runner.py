@@ -1,0 +1,210 @@
+"""Grading a class: every submission in a folder, in parallel worker
+processes, each file in its own sandboxed child, results stored as they
+complete (``store``) so an interrupted batch resumes where it stopped.
+
+One student's crash, hang or attack costs that submission only: a grader
+error while grading it becomes that submission's result, and a worker that
+dies is replaced. Workers run their children with one BLAS thread each: N
+children each starting threads for every core only fight over the cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing.util
+import os
+import time
+import traceback
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from grader import assignments
+from grader.assignments import Assignment
+from grader.batch.store import ResultStore, digest
+from grader.errors import UsageError
+from grader.identity import students
+from grader.sandbox import SubprocessSession
+from grader.sandbox.forking import ZygotePool
+
+WORKER_DEATHS = 2
+"""A submission whose worker died this often while grading it alone is stored
+as a grader failure instead of being tried again."""
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Submission:
+    path: Path
+    digest: str
+    students: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchStarted:
+    total: int
+    """Distinct submissions (by content) in the folder."""
+    files: int
+    already: int
+    """Already graded by an earlier run of this batch."""
+    jobs: int
+
+
+@dataclass(frozen=True)
+class SubmissionGraded:
+    file: str
+    score: float
+    max_score: float
+    seconds: float
+    failed: bool
+
+
+BatchEvent = Callable[[Any], None]
+
+
+@dataclass
+class Batch:
+    """What a batch run found and did."""
+
+    assignment: Assignment
+    profile: str
+    submissions: list[Submission]
+    store: ResultStore
+    graded_now: list[str] = field(default_factory=list)
+    """Digests graded by this run (the rest came from the store)."""
+    seconds: float = 0.0
+
+
+def collect(folder: Path, assignment: Assignment) -> list[Submission]:
+    """The ``.py`` files of ``folder`` (not hidden, not in subfolders), with
+    their content hash and the students their names give."""
+    if not folder.is_dir():
+        raise UsageError(f"no such folder: {folder}")
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix == ".py" and not path.name.startswith("."):
+            found.append(Submission(path, digest(path), students(assignment, path.name)))
+    if not found:
+        raise UsageError(f"{folder} holds no .py submissions")
+    return found
+
+
+_ZYGOTES: ZygotePool | None = None
+"""This worker's warm zygotes (a worker grades one submission at a time)."""
+
+
+def _init_worker(zygote: bool) -> None:
+    global _ZYGOTES
+    for name in ONE_THREAD:
+        os.environ[name] = "1"
+    if zygote:
+        _ZYGOTES = ZygotePool()
+        multiprocessing.util.Finalize(None, _ZYGOTES.close, exitpriority=10)
+
+
+def _grade_one(path: str, assignment_id: str, profile: str | None, data_dir: str | None,
+               isolation: str) -> tuple[dict[str, Any], float]:
+    """One submission's result JSON (a grader failure becomes the result)."""
+    from grader.grading import grade_submission
+
+    started = time.perf_counter()
+    assignment = assignments.get(assignment_id)
+    try:
+        report = grade_submission(path, assignment=assignment, profile=profile, data_dir=data_dir,
+                                  isolation="strict" if isolation == "strict" else "auto",
+                                  session_factory=functools.partial(SubprocessSession, zygotes=_ZYGOTES))
+        return report.to_json(), time.perf_counter() - started
+    except UsageError:
+        raise
+    except Exception:  # a grader failure on one file must not stop the class
+        return _failed(Path(path).name, assignment, traceback.format_exc()), time.perf_counter() - started
+
+
+def _failed(file: str, assignment: Assignment, trace: str) -> dict[str, Any]:
+    return {"schema_version": 1, "assignment": assignment.id, "submission": file, "score": 0.0,
+            "max_score": assignment.points, "tests": [], "notes": [], "internal_errors": [trace[-4000:]],
+            "output": "The grader failed on this submission (an internal error); it scores 0 until the course "
+                      "staff look at it."}
+
+
+def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | None = None,
+                profile: str | None = None, data_dir: Path | None = None, isolation: str = "strict",
+                zygote: bool = True, progress: BatchEvent | None = None) -> Batch:
+    """Grade every submission in ``folder`` not already stored in ``out``.
+    ``zygote``: fork each child from a warm zygote where the machine allows
+    (``sandbox.forking``), rather than start each from nothing."""
+    started = time.perf_counter()
+    chosen = assignment.profile(profile).name
+    if isolation == "strict":
+        from grader.sandbox import isolation as isolation_mode
+
+        isolation_mode.choose("strict")  # refuse before anything starts
+    submissions = collect(folder, assignment)
+    store = ResultStore(out / "grades.sqlite", assignment=assignment.id, profile=chosen)
+    done = store.done()
+    todo: dict[str, Submission] = {}
+    for submission in submissions:
+        if submission.digest not in done and submission.digest not in todo:
+            todo[submission.digest] = submission
+    distinct = len({s.digest for s in submissions})
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    notify = progress or (lambda event: None)
+    notify(BatchStarted(distinct, len(submissions), distinct - len(todo), jobs))
+    batch = Batch(assignment, chosen, submissions, store)
+    pending = list(todo.values())
+    suspects: list[Submission] = []
+    deaths: Counter[str] = Counter()
+    while pending or suspects:
+        if not suspects:
+            pending, lost = _run(pending, batch, jobs, profile, data_dir, isolation, zygote, notify)
+            for submission in lost:  # being graded when a worker died: try each again alone
+                pending.remove(submission)
+                suspects.append(submission)
+            continue
+        suspect = suspects[0]
+        _, lost = _run([suspect], batch, 1, profile, data_dir, isolation, zygote, notify)
+        if lost:
+            deaths[suspect.digest] += 1
+            if deaths[suspect.digest] < WORKER_DEATHS:
+                continue
+            _store(batch, suspect, _failed(suspect.path.name, assignment, (
+                f"the grading worker died {WORKER_DEATHS} times while this submission was being graded alone "
+                "(the grader's own process, not the sandboxed child)")), 0.0, notify)
+        suspects.pop(0)
+    batch.seconds = time.perf_counter() - started
+    return batch
+
+
+def _store(batch: Batch, submission: Submission, result: dict[str, Any], seconds: float,
+           notify: BatchEvent) -> None:
+    batch.store.put(submission.digest, submission.path.name, result, seconds)
+    batch.graded_now.append(submission.digest)
+    notify(SubmissionGraded(submission.path.name, float(result.get("score", 0)), float(result.get("max_score", 0)),
+                            seconds, bool(result.get("internal_errors"))))
+
+
+def _run(pending: list[Submission], batch: Batch, jobs: int, profile: str | None, data_dir: Path | None,
+         isolation: str, zygote: bool, notify: BatchEvent) -> tuple[list[Submission], list[Submission]]:
+    """Grade ``pending``. If the pool broke (a worker died), returns what is
+    left and the submissions that were being graded when it did."""
+    left = list(pending)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(zygote,)) as pool:
+        running: dict[Future[tuple[dict[str, Any], float]], Submission] = {}
+        while left or running:
+            while left and len(running) < jobs * 2:
+                submission = left.pop(0)
+                running[pool.submit(_grade_one, str(submission.path), batch.assignment.id, profile,
+                                    str(data_dir) if data_dir else None, isolation)] = submission
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                submission = running.pop(future)
+                try:
+                    result, seconds = future.result()
+                except BrokenProcessPool:
+                    lost = [submission, *running.values()]
+                    return [*lost, *left], lost
+                _store(batch, submission, result, seconds, notify)
+    return [], []

@@ -1,0 +1,88 @@
+"""``grade batch DIR --assignment ID --out DIR``: grade a class."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from grader import assignments
+from grader.batch import BatchStarted, SubmissionGraded, grade_batch, summarise, write_csv, write_results, \
+    write_summary
+from grader.batch.outputs import Summary
+
+
+@click.command("batch")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--assignment", "assignment_id", required=True, help="The assignment every file in FOLDER is for.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where results go (grades.sqlite, results/, grades.csv, summary.md); a rerun resumes there.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: the machine's cores).")
+@click.option("--profile", default=None, metavar="NAME", help="The assignment's profile (default: official).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset cache folder.")
+@click.option("--isolation", type=click.Choice(["strict", "auto"]), default="strict", show_default=True,
+              help="strict: refuse to grade without Linux namespaces; auto: the strongest available.")
+@click.option("--zygote/--no-zygote", default=True, show_default=True,
+              help="Fork each submission's sandboxed child from a warm one (numpy imported) instead of starting "
+                   "it from nothing; every child still gets its own uid, folder and limits.")
+def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None, profile: str | None,
+                  data_dir: Path | None, isolation: str, zygote: bool) -> None:
+    """Grade every .py file in FOLDER, in parallel and resumably."""
+    assignment = assignments.get(assignment_id)
+    console = Console()
+    times: list[float] = []
+    scores: list[float] = []
+    slowest: list[Any] = ["-", 0.0]
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn(), TextColumn("{task.fields[status]}"))
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(f"Grading {assignment.id}", total=None, status="")
+
+        def progress(event: Any) -> None:
+            if isinstance(event, BatchStarted):
+                bar.update(task, total=event.total, completed=event.already,
+                           status=f"{event.already} stored earlier, {event.jobs} workers")
+            elif isinstance(event, SubmissionGraded):
+                times.append(event.seconds)
+                scores.append(event.score)
+                if event.seconds > slowest[1]:
+                    slowest[:] = [event.file, event.seconds]
+                bar.update(task, advance=1, status=f"mean {statistics.fmean(scores):.2f}/{event.max_score:g}; "
+                                                   f"slowest {slowest[0]} {slowest[1]:.1f} s")
+
+        batch = grade_batch(folder, assignment=assignment, out=out, jobs=jobs, profile=profile, data_dir=data_dir,
+                            isolation=isolation, zygote=zygote, progress=progress)
+    write_results(batch, out)
+    csv_path = write_csv(batch, out)
+    summary = summarise(batch)
+    write_summary(summary, out)
+    render(summary, console)
+    console.print(f"Wrote {csv_path}, {out / 'summary.md'} and {len(batch.submissions)} results in {out / 'results'}.",
+                  highlight=False)
+
+
+def render(s: Summary, console: Console) -> None:
+    console.print(f"[bold]{s.assignment}[/]: {s.submissions} submissions, {s.students} students; mean "
+                  f"{s.mean:.2f} / {s.max_score:g}, median {s.median:.2f}; {s.graded_now} graded now in "
+                  f"{s.seconds:.1f} s", highlight=False)
+    table = Table(title="Items", title_justify="left")
+    for column in ("item", "points", "passed", "mean"):
+        table.add_column(column)
+    for item in s.items:
+        table.add_row(f"{item['id']} {item['name']}", f"{item['points']:g}", f"{item['pass_rate']:.0%}",
+                      f"{item['mean']:.2f}")
+    console.print(table)
+    if s.mistakes:
+        console.print("[bold]Most common named mistakes[/]: " + ", ".join(f"{tag} ({count})" for tag, count, _ in
+                                                                       s.mistakes), highlight=False)
+    if s.failing:
+        console.print(f"[bold]Failing[/] ({len(s.failing)}): " + ", ".join(f for f, _ in s.failing[:10]),
+                      highlight=False)
+    if s.identical:
+        console.print(f"[bold]Identical files[/] ({len(s.identical)} groups, each graded once): " +
+                      "; ".join(", ".join(group) for group in s.identical[:5]), highlight=False)
