@@ -52,6 +52,8 @@ class ViewKey:
     memory_bytes: int
     processes: int
     env: tuple[tuple[str, str], ...]
+    work_bytes: int
+    """The size of the zygote's tmpfs holding its children's working folders."""
 
 
 class Forked:
@@ -101,10 +103,12 @@ class Zygote:
         self._closed = False
         program = isolation_mode.seccomp_program()
         config = {"control_fd": theirs.fileno(), "sys_path": list(key.sys_path), "preload": list(key.preload),
-                  "seccomp": program.hex() if program else None}
+                  "seccomp": program.hex() if program else None, "root": self.root}
         command = [sys.executable, "-S", "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
         command = [*command, str(ZYGOTE), json.dumps(config)]
-        view = isolation_mode.View(key.readable, key.data, self.root)
+        # The children's folders live in a tmpfs of the zygote's own: what they
+        # write is capped there (and paid for by the cgroup), never on the host.
+        view = isolation_mode.View(key.readable, key.data, self.root, work_bytes=key.work_bytes, work_mode=0o711)
         command = isolation_mode.bwrap_command(available, view, command, seccomp_fd=None)
         try:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -163,17 +167,24 @@ class Zygote:
     def alive(self) -> bool:
         return not self._closed and self.process.poll() is None
 
-    def spawn(self, config: dict[str, Any], env: dict[str, str],
-              fds: tuple[int, int]) -> tuple[Forked, BinaryIO, BinaryIO]:
+    def new_workdir(self) -> str:
+        """A name for a child's working folder (the zygote makes it, in its tmpfs)."""
+        return os.path.join(self.root, f"run-{next(self._numbers)}")
+
+    def spawn(self, config: dict[str, Any], env: dict[str, str], fds: tuple[int, int],
+              submission: Path) -> tuple[Forked, BinaryIO, BinaryIO]:
         """Fork a child for ``config`` (the harness's), with the request and
-        answer pipe ends ``fds``; returns it and its stdout and stderr."""
+        answer pipe ends ``fds``; the zygote makes its working folder (unless
+        a restart finds it) with a copy of ``submission``. Returns the child
+        and its stdout and stderr."""
         number = next(self._numbers)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        source = os.open(submission, os.O_RDONLY)
         message = json.dumps({"op": "spawn", "id": number, "config": dict(config, env=env)}).encode()
         try:
             with self._lock:
-                socket.send_fds(self._control, [message], [*fds, out_w, err_w])
+                socket.send_fds(self._control, [message], [*fds, out_w, err_w, source])
         except OSError as exc:
             for fd in (out_r, err_r):
                 os.close(fd)
@@ -182,6 +193,7 @@ class Zygote:
         finally:
             os.close(out_w)
             os.close(err_w)
+            os.close(source)
         deadline = time.monotonic() + _ANSWER_SECONDS
         with self._answered:
             while number not in self._answers and self.alive() and time.monotonic() < deadline:
@@ -195,6 +207,14 @@ class Zygote:
         child = Forked(self, number, int(answer["pid"]))
         self._children[number] = child
         return child, os.fdopen(out_r, "rb"), os.fdopen(err_r, "rb")
+
+    def release(self, workdir: str) -> None:
+        """Remove a child's working folder (its session is over)."""
+        try:
+            with self._lock:
+                self._control.send(json.dumps({"op": "release", "workdir": workdir}).encode())
+        except OSError:
+            pass  # the zygote is gone, and its tmpfs with it
 
     def kill(self, number: int) -> None:
         try:

@@ -99,7 +99,14 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _WRITABLE_DEVICES = {"/dev/null"}
 # Events that change or remove files; each names the path(s) it touches first.
 _CHANGE_EVENTS = {"os.remove", "os.rmdir", "os.rename", "shutil.rmtree", "os.truncate", "os.chmod",
-                  "os.chown", "os.link", "os.symlink", "os.utime", "os.chflags"}
+                  "os.chown", "os.link", "os.symlink", "os.utime", "os.chflags", "os.mkdir", "os.setxattr",
+                  "os.removexattr"}
+_BOTH_PATHS = {"os.rename", "os.link"}
+"""Events whose first two arguments are both paths the call touches (a hard
+link makes the file it links readable where the link is)."""
+_NEW_PATH = {"os.symlink"}
+"""Events whose second argument is the path created (the first is the link's text)."""
+_INET_FAMILIES = {2, 10, 17}  # AF_INET, AF_INET6, AF_PACKET
 
 
 def install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = None,
@@ -146,10 +153,16 @@ def install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = N
                                       f"not {path!r}")
             if real in allowed:
                 return
-            if denied(real):
+            if denied(real) or foreign_process(real):
                 raise RefusedByGrader(f"the grader does not let submissions read {path!r}")
+            if os.path.isdir(real) and not writable(real):
+                # A folder's descriptor makes later paths relative to it (dir_fd=),
+                # which this hook would resolve against the working folder.
+                raise RefusedByGrader(f"the grader does not let submissions open folders outside their working "
+                                      f"folder ({path!r})")
         elif event in _CHANGE_EVENTS and args and isinstance(args[0], (str, bytes, os.PathLike)):
-            targets = [args[0]] + ([args[1]] if event == "os.rename" and len(args) > 1 else [])
+            targets = [args[1]] if event in _NEW_PATH and len(args) > 1 else \
+                [args[0]] + ([args[1]] if event in _BOTH_PATHS and len(args) > 1 else [])
             for target in targets:
                 if isinstance(target, (str, bytes, os.PathLike)) and not writable(
                         os.path.realpath(os.fsdecode(target))):
@@ -162,7 +175,47 @@ def install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = N
             real = os.path.realpath(os.fsdecode(target))
             if denied(real):
                 raise RefusedByGrader(f"the grader does not let submissions list {target!r}")
+        elif event == "socket.__new__" and len(args) > 1 and args[1] in _INET_FAMILIES:
+            raise RefusedByGrader("the grader does not allow network access (socket.__new__)")
         elif event in _BLOCKED_EVENTS:
             raise RefusedByGrader(f"the grader does not allow {_BLOCKED_EVENTS[event]} ({event})")
 
+    def foreign_process(real: str) -> bool:
+        """/proc/<pid>/... of another process (the grader's environment, memory, descriptors)."""
+        parts = real.split(os.sep)
+        return len(parts) > 2 and parts[1] == "proc" and parts[2].isdigit() and int(parts[2]) != os.getpid()
+
     sys.addaudithook(hook)
+    _no_pidfd()
+    _guard_unaudited(writable)
+
+
+def _guard_unaudited(writable: Any) -> None:
+    """mkfifo and mknod make files and raise no audit event: the same rule as
+    the hook's, by wrapping them (relative to a folder descriptor: refused)."""
+    def wrap(name: str, original: Any) -> Any:
+        def guarded(path: Any, *args: Any, dir_fd: Any = None, **kwargs: Any) -> Any:
+            if dir_fd is not None or not isinstance(path, (str, bytes, os.PathLike)) or not writable(
+                    os.path.realpath(os.fsdecode(path))):
+                raise RefusedByGrader(f"the grader lets submissions make files only in their working folder, "
+                                      f"not {path!r} (os.{name})")
+            return original(path, *args, **kwargs)
+
+        return guarded
+
+    for name in ("mkfifo", "mknod"):
+        if hasattr(os, name):
+            setattr(os, name, wrap(name, getattr(os, name)))
+
+
+def _no_pidfd() -> None:
+    """pidfd_open and pidfd_send_signal raise no audit event: a process
+    descriptor of the grader would let student code signal it."""
+    import signal
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise RefusedByGrader("the grader does not allow signalling other processes (pidfd)")
+
+    for module, name in ((os, "pidfd_open"), (signal, "pidfd_send_signal")):
+        if hasattr(module, name):
+            setattr(module, name, refused)

@@ -57,7 +57,17 @@ DENIED_SYSCALLS = (
     "setns", "init_module", "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct", "quotactl",
     "name_to_handle_at", "open_by_handle_at", "iopl", "ioperm", "lookup_dcookie", "fanotify_init", "syslog",
     "settimeofday", "clock_settime", "adjtimex", "mknod", "mknodat", "personality",
+    # the new mount API, and io_uring (a second way to every call above)
+    "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "mount_setattr",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
 )
+NAMESPACE_FLAGS = {"CLONE_NEWNS": 0x00020000, "CLONE_NEWCGROUP": 0x02000000, "CLONE_NEWUTS": 0x04000000,
+                   "CLONE_NEWIPC": 0x08000000, "CLONE_NEWUSER": 0x10000000, "CLONE_NEWPID": 0x20000000,
+                   "CLONE_NEWNET": 0x40000000}
+"""clone() with any of these fails with EPERM: no new namespace (and no
+capabilities inside one) by another door than unshare. clone3() takes its
+flags in memory a filter cannot read, so it fails with ENOSYS, and the C
+library falls back to clone() for threads and forks."""
 _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
 
 
@@ -70,6 +80,9 @@ class Available:
     """Which mechanism and limits, or why namespaces are not available."""
     bwrap: str | None = None
     root: bool = False
+    refuse: str | None = None
+    """Why no submission may run here at all, in any mode (a child that would
+    run as root with nothing but the Python guard around it)."""
 
 
 def bwrap_binary() -> str | None:
@@ -152,8 +165,11 @@ def _without(reason: str) -> Available:
     (where it can read the runtime), else the Python guard only."""
     hidden = unreadable_runtime() if is_root() else None
     if hidden is not None:
-        return Available("python-hook", f"{reason}; and no unprivileged uid either: {hidden} is closed to other "
-                                        "users, and the child's Python lives there")
+        detail = (f"{reason}; and no unprivileged uid either: {hidden} is closed to other users, and the child's "
+                  "Python lives there")
+        return Available("python-hook", detail, refuse=(
+            f"student code would run as root with only the Python guard around it ({detail}): run the grader as "
+            "an ordinary user, or where Linux namespaces work, or with a Python runtime other users can read"))
     if is_root():
         return Available("uid", f"no namespaces ({reason}); as root: an unprivileged uid per child (the kernel's "
                                 "file permissions and limits), the Python guard, processes killed by uid",
@@ -225,6 +241,8 @@ def choose(mode: Mode) -> Available:
     """The isolation to use: the strongest available (``auto``), or
     namespaces or nothing (``strict``)."""
     found = probe()
+    if found.refuse is not None:
+        raise IsolationUnavailable(f"refusing to grade: {found.refuse}")
     if mode == "strict" and found.level != "namespaces":
         raise IsolationUnavailable(f"strict isolation needs Linux namespaces, and this machine cannot give them: "
                                    f"{found.detail}. Grade where namespaces work (CI, a course server, "
@@ -262,6 +280,14 @@ class View:
     """Data files a check hands over, read-only."""
     workdir: str
     """The submission's private working folder, writable."""
+    work_files: tuple[str, ...] = ()
+    """Files of the working folder (the submission's copy) put read-only into
+    it when it is a tmpfs of its own."""
+    work_bytes: int = 0
+    """The size of that tmpfs (0: the host's folder is bound instead): the
+    cap on what the child can write, on memory the child's cgroup pays for,
+    never on the host's disk."""
+    work_mode: int = 0o1777
 
 
 def bwrap_command(available: Available, view: View, inner: list[str], *, seccomp_fd: int | None) -> list[str]:
@@ -286,7 +312,13 @@ def bwrap_command(available: Available, view: View, inner: list[str], *, seccomp
         args += ["--ro-bind", path, path]
     for path in data:
         args += ["--ro-bind", path, path]
-    args += ["--bind", view.workdir, view.workdir, "--chdir", view.workdir]
+    if view.work_bytes:
+        args += ["--perms", f"{view.work_mode:04o}", "--size", str(view.work_bytes), "--tmpfs", view.workdir]
+        for path in view.work_files:
+            args += ["--ro-bind", path, path]
+    else:
+        args += ["--bind", view.workdir, view.workdir]
+    args += ["--chdir", view.workdir]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
     return [*args, "--", *inner]
@@ -316,7 +348,14 @@ def seccomp_program() -> bytes | None:
         lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
         lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
         lib.seccomp_release.argtypes = [ctypes.c_void_p]
-        allow, errno_eperm = 0x7FFF0000, 0x00050000 | 1
+        lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                               ctypes.c_void_p]
+
+        class ArgCmp(ctypes.Structure):  # struct scmp_arg_cmp
+            _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64),
+                        ("datum_b", ctypes.c_uint64)]
+
+        allow, errno_eperm, errno_enosys, masked_eq = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38, 7
         ctx = lib.seccomp_init(allow)
         if not ctx:
             return None
@@ -324,6 +363,14 @@ def seccomp_program() -> bytes | None:
             for syscall in DENIED_SYSCALLS:
                 number = lib.seccomp_syscall_resolve_name(syscall.encode())
                 if number >= 0 and lib.seccomp_rule_add(ctx, errno_eperm, number, 0) != 0:
+                    return None
+            clone3 = lib.seccomp_syscall_resolve_name(b"clone3")
+            if clone3 >= 0 and lib.seccomp_rule_add(ctx, errno_enosys, clone3, 0) != 0:
+                return None
+            clone = lib.seccomp_syscall_resolve_name(b"clone")
+            for flag in NAMESPACE_FLAGS.values():
+                rule = ArgCmp(0, masked_eq, flag, flag)  # (flags & flag) == flag
+                if clone >= 0 and lib.seccomp_rule_add_array(ctx, errno_eperm, clone, 1, ctypes.byref(rule)) != 0:
                     return None
             read, write = os.pipe()
             try:

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from grader import paths
@@ -38,6 +39,14 @@ from grader.sandbox.session import (
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
 _PER_CHILD_ENV = ("HOME", "TMPDIR", "MPLCONFIGDIR")
+WORK_BYTES = 512 << 20
+"""What a child may write in its working folder (plots, saved weights), at most."""
+ANSWER_BYTES = 1 << 30
+"""The most array bytes the child may send while answering one request."""
+EVENT_BYTES = 64 << 20
+"""... of which call reports (spied calls and the values they return): a
+search's trained weights are a few MB; a flood of forged reports must not
+make the grader hold gigabytes."""
 _PIPE_SAFE_BYTES = 16 * 1024  # well under any platform's pipe buffer
 _START_SECONDS = 60.0
 _PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
@@ -78,7 +87,7 @@ class _Child:
 
     def __init__(self, config: dict[str, Any], env: dict[str, str], limits: Limits,
                  confine: Callable[[list[str]], tuple[list[str], int | None]] | None = None,
-                 zygote: forking.Zygote | None = None) -> None:
+                 zygote: forking.Zygote | None = None, submission: Path | None = None) -> None:
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         config = dict(config, request_fd=request_r, response_fd=response_w)
@@ -87,7 +96,8 @@ class _Child:
         """Started by bubblewrap, which reports a death by signal N as exit status 128 + N."""
         if zygote is not None:
             try:
-                self.process, stdout, stderr = zygote.spawn(config, env, (request_r, response_w))
+                assert submission is not None
+                self.process, stdout, stderr = zygote.spawn(config, env, (request_r, response_w), submission)
             finally:
                 os.close(request_r)
                 os.close(response_w)
@@ -96,6 +106,7 @@ class _Child:
         self.stdout = _Capture(stdout, limits.output_bytes)
         self.stderr = _Capture(stderr, limits.output_bytes)
         self.frames: queue.Queue[dict[str, Any] | BaseException] = queue.Queue()
+        self._left = {"answer": ANSWER_BYTES, "events": EVENT_BYTES}
         self._writer = os.fdopen(self._request_w, "wb")
         threading.Thread(target=self._read_frames, daemon=True).start()
 
@@ -129,10 +140,24 @@ class _Child:
         with os.fdopen(self._response_r, "rb") as stream:
             while True:
                 try:
-                    self.frames.put(wire.read_frame(stream))
+                    frame = wire.read_frame(stream, budget=self._budget)
                 except BaseException as exc:  # EOF or a malformed frame ends the channel
                     self.frames.put(exc)
                     return
+                self._spend(frame)
+                self.frames.put(frame)
+
+    def _budget(self, header: dict[str, Any]) -> int:
+        """What the frame with this header may still carry for the request
+        being served: call reports (events) share a small budget, the answer
+        a large one; both are reset when the next request goes out."""
+        return min(self._left["answer"], self._left["events"]) if "event" in header else self._left["answer"]
+
+    def _spend(self, frame: dict[str, Any]) -> None:
+        used = _array_bytes(frame.get("value"))
+        self._left["answer"] -= used
+        if "event" in frame:
+            self._left["events"] -= used
 
     def send(self, header: dict[str, Any], value: Any) -> None:
         """Write a request without ever blocking the grader on a stuck child.
@@ -141,6 +166,7 @@ class _Child:
         is empty: one that fits in the pipe's buffer cannot block. Larger ones
         are written from a thread."""
         frame = wire.encode_frame(header, value)
+        self._left = {"answer": ANSWER_BYTES, "events": EVENT_BYTES}
 
         def write() -> None:
             try:
@@ -223,6 +249,8 @@ class SubprocessSession(StudentSession):
         self.preload = preload
         self._child: _Child | None = None
         self._workdir: str | None = None
+        self._forked_from: forking.Zygote | None = None
+        """The zygote whose tmpfs holds the working folder, when the child is forked."""
         self._mode: ImportMode | None = None
         self._globals: dict[str, Any] = {}
         """What ``set`` gave the module: replayed into a restarted child."""
@@ -251,7 +279,8 @@ class SubprocessSession(StudentSession):
         """How to wrap the child's command in namespaces (None: no namespaces here)."""
         if self.available.level != "namespaces":
             return None
-        view = isolation_mode.View(self._readable(config), self.allow, config["workdir"])
+        view = isolation_mode.View(self._readable(config), self.allow, config["workdir"], (config["submission"],),
+                                   work_bytes(self.limits))
 
         def confine(command: list[str]) -> tuple[list[str], int | None]:
             fd = isolation_mode.seccomp_fd()
@@ -264,11 +293,11 @@ class SubprocessSession(StudentSession):
         was given a pool and the machine allows one."""
         if self._zygotes is None:
             return None
-        sys_path, mplconfig = _library_path(), matplotlib_config()
+        sys_path, mplconfig = _library_path(self.deny), matplotlib_config()
         readable = self._readable({"sys_path": sys_path, "mplconfig": mplconfig})
         shared = tuple(sorted((key, value) for key, value in env.items() if key not in _PER_CHILD_ENV))
         key = forking.ViewKey(readable, self.allow, tuple(sys_path), self.preload,
-                              self.limits.memory_mb * 1024 * 1024, guard_processes(), shared)
+                              self.limits.memory_mb * 1024 * 1024, guard_processes(), shared, work_bytes(self.limits))
         return self._zygotes.for_view(self.available, key)
 
     def _start(self) -> _Child:
@@ -276,9 +305,15 @@ class SubprocessSession(StudentSession):
         env.setdefault("PATH", "/usr/bin:/bin")
         env.update(MPLBACKEND="Agg", PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8",
                    PYTHONWARNINGS="ignore::DeprecationWarning")
-        zygote = self._zygote(env)
-        if self._workdir is None:
-            self._workdir = isolation_mode.private_folder("run", zygote.root if zygote else None)
+        zygote = self._forked_from if self._workdir is not None else self._zygote(env)
+        if zygote is not None and not zygote.alive():
+            zygote = None  # a restart after its zygote died: a child of its own, in a folder of its own
+            self._workdir = self._forked_from = None
+        if self._workdir is None and zygote is not None:
+            self._workdir = zygote.new_workdir()  # made inside the zygote's tmpfs, by the zygote
+            self._forked_from = zygote
+        elif self._workdir is None:
+            self._workdir = isolation_mode.private_folder("run")
             copy = Path(self._workdir) / f"{self.module_name}.py"
             shutil.copyfile(self.submission, copy)
             if self._uid is not None:  # the child's own uid owns its folder, and nothing else
@@ -296,13 +331,11 @@ class SubprocessSession(StudentSession):
             "deny": list(self.deny),
             "allow": list(self.allow),
             "preload": list(self.preload),
-            "sys_path": _library_path(),
+            "sys_path": _library_path(self.deny),
             "mplconfig": mplconfig,
             "drop_to": [self._uid, self._uid] if self._uid is not None else None,
         }
-        if zygote is not None and not Path(workdir).is_relative_to(zygote.root):
-            zygote = None  # a restart after its zygote died: a child of its own
-        child = _Child(config, env, self.limits, None if zygote else self._confine(config), zygote)
+        child = _Child(config, env, self.limits, None if zygote else self._confine(config), zygote, self.submission)
         try:
             ready = child.frames.get(timeout=_START_SECONDS)
         except queue.Empty:
@@ -354,9 +387,11 @@ class SubprocessSession(StudentSession):
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
-        if self._workdir is not None:
+        if self._workdir is not None and self._forked_from is not None:
+            self._forked_from.release(self._workdir)
+        elif self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        self._workdir = self._forked_from = None
 
     # -- requests --------------------------------------------------------------
     def _exchange(self, header: dict[str, Any], value: Any, timeout: float,
@@ -385,6 +420,11 @@ class SubprocessSession(StudentSession):
                 error = child.exit_description()
                 self._retire()
                 return None, error, events
+            if isinstance(frame, wire.OverBudget):
+                self._retire()
+                return None, StudentError("protocol", f"sent more than {ANSWER_BYTES >> 20} MB of answers or "
+                                          f"{EVENT_BYTES >> 20} MB of call reports while answering one request; "
+                                          "the grader stopped it"), []
             if isinstance(frame, BaseException):
                 self._retire()
                 return None, StudentError("protocol", "wrote bytes into the grader's private channel; "
@@ -546,19 +586,75 @@ def matplotlib_config() -> str | None:
     return str(folder) if any(folder.glob("fontlist-*.json")) else None
 
 
-def _library_path(course: Path | None = None) -> list[str]:
-    """The grader's own library folders (stdlib, site-packages) for the child:
-    no current folder, no course folder or folder holding it (a virtual
-    environment's site-packages inside the checkout is fine), no import hooks."""
-    course = course or Path(__file__).resolve().parents[2]
+def library_roots() -> tuple[Path, ...]:
+    """Where this interpreter's libraries live: its prefixes (the runtime and
+    the virtual environment) and its site-packages folders."""
+    import site
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    try:
+        roots.update(site.getsitepackages())
+    except AttributeError:  # an old virtualenv's site module
+        pass
+    user = site.getusersitepackages() if hasattr(site, "getusersitepackages") else None
+    if isinstance(user, str):
+        roots.add(user)
+    return tuple(Path(root).resolve() for root in sorted(roots) if root)
+
+
+def _library_path(deny: tuple[str, ...] = (), roots: tuple[Path, ...] | None = None,
+                  startup: Path | None = None) -> list[str]:
+    """The grader's library folders (stdlib, site-packages, what .pth files
+    add) for the child, and nothing else of its sys.path: not the folder the
+    interpreter started from (``python -m`` puts the current folder first, and
+    the grader may be run from the course or the submissions' folder), no
+    folder that is, holds or lies in a denied one (the course, the checkout,
+    the dataset cache, the submissions' folder), no import hooks. A virtual
+    environment inside the checkout is fine: its site-packages lies in a
+    library root."""
+    checkout = Path(__file__).resolve().parents[2]
+    denied = [Path(path).resolve() for path in (*deny, str(checkout))]
+    usable = [root for root in (roots if roots is not None else library_roots())
+              if not any(root == d or root in d.parents for d in denied)]
+    first = startup if startup is not None else _startup_folder()
     keep = []
     for entry in sys.path:
         if not entry or not Path(entry).is_absolute() or not Path(entry).is_dir():
             continue
         resolved = Path(entry).resolve()
-        if resolved == course or resolved in course.parents:
+        library = any(resolved == root or root in resolved.parents for root in usable)
+        if resolved == first and not library:
             continue
-        if course in resolved.parents and not {"site-packages", "dist-packages"} & set(resolved.parts):
+        if any(resolved == d or resolved in d.parents for d in denied):
+            continue
+        if any(d in resolved.parents for d in denied) and not library:
             continue
         keep.append(str(resolved))
-    return keep
+    return list(dict.fromkeys(keep))
+
+
+def _startup_folder() -> Path | None:
+    """The folder Python put first on sys.path at start (the current folder
+    for ``-m``, the script's folder for a script), if it is still there."""
+    if not sys.path or not sys.path[0]:
+        return None
+    first = Path(sys.path[0]).resolve()
+    here = Path.cwd().resolve()
+    script = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] not in ("", "-c", "-m") else None
+    return first if first in (here, script) else None
+
+
+def _array_bytes(value: Any) -> int:
+    """The bytes of the arrays in a decoded value."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, (list, tuple)):
+        return sum(_array_bytes(item) for item in value)
+    if isinstance(value, dict):
+        return sum(_array_bytes(item) for item in value.values())
+    return 0
+
+
+def work_bytes(limits: Limits) -> int:
+    """The size of a child's working folder: WORK_BYTES, or less under a small memory limit."""
+    return min(WORK_BYTES, limits.memory_mb * 1024 * 1024 // 2)

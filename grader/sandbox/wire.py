@@ -18,7 +18,7 @@ import io
 import json
 import math
 import struct
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
@@ -33,6 +33,10 @@ ALLOWED_KINDS = "biuf"  # bool, signed, unsigned, float: no object, no structure
 
 class WireError(Exception):
     """Bytes that are not a well-formed frame, or a value that breaks a limit."""
+
+
+class OverBudget(WireError):
+    """A frame whose arrays would take more bytes than its reader allows."""
 
 
 class Unsupported:
@@ -156,13 +160,17 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO, *, allow_files: bool = False) -> dict[str, Any]:
+def read_frame(stream: BinaryIO, *, allow_files: bool = False,
+               budget: Callable[[dict[str, Any]], int] | None = None) -> dict[str, Any]:
     """Read one frame and return its header with ``value`` decoded.
 
     ``allow_files`` admits ``NpyFile`` references: the child accepts them from
-    the grader, the grader never accepts them from the child. Raises
-    ``EOFError`` on a clean end of stream and ``WireError`` on anything
-    malformed or over the limits.
+    the grader, the grader never accepts them from the child. ``budget``
+    tells, from the header, how many bytes of arrays this frame may carry:
+    a frame that declares more raises ``OverBudget`` before its arrays are
+    read (so a flood costs the reader nothing). Raises ``EOFError`` on a
+    clean end of stream and ``WireError`` on anything malformed or over the
+    limits.
     """
     magic = stream.read(4)
     if not magic:
@@ -182,10 +190,15 @@ def read_frame(stream: BinaryIO, *, allow_files: bool = False) -> dict[str, Any]
     if count > MAX_ARRAYS:
         raise WireError(f"{count} arrays in one frame is over the limit")
     arrays = []
+    left = budget(header) if budget is not None else None
     for _ in range(count):
         (size,) = struct.unpack(">Q", _read_exact(stream, 8))
         if size > MAX_ARRAY_BYTES + 4096:
             raise WireError(f"array of {size} bytes is over the limit")
+        if left is not None:
+            if size > left:
+                raise OverBudget(f"a frame of more than {(budget(header) if budget else 0) >> 20} MB")
+            left -= size
         arrays.append(_load_array(_read_exact(stream, size)))
     header["value"] = _Decoder(arrays, allow_files).decode(header.get("value"), 0)
     return header

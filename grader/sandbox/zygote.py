@@ -6,9 +6,11 @@ bubblewrap's namespaces, as root in there. It prepares what every child
 needs (``harness.Prepared``) once, then serves requests on a control socket
 (``SOCK_SEQPACKET``, one JSON message per packet):
 
-    {"op": "spawn", "id": N, "config": {...}}  + 4 descriptors: requests, answers, stdout, stderr
+    {"op": "spawn", "id": N, "config": {...}}  + 5 descriptors: requests, answers, stdout, stderr,
+                                                  the submission (read-only)
         -> {"spawned": N, "pid": PID}            (or {"failed": N, "error": "..."})
     {"op": "kill", "id": N}                     -> the child's whole uid is killed
+    {"op": "release", "workdir": PATH}          -> that working folder is removed
     a child ended                               -> {"exited": N, "status": WAIT_STATUS}
 
 Each child starts its own session, keeps only its four descriptors (never the
@@ -17,7 +19,9 @@ sets its limits and then runs exactly as a freshly started harness does. When
 a child ends or is killed, every process left under its uid is killed too,
 so nothing one submission starts outlives it. Children cannot write where
 another child could read: the zygote's /tmp and /dev/shm belong to root, and
-each child's working folder is its own uid's, mode 0700.
+each child's working folder is its own uid's, mode 0700, made by the zygote
+in a size-capped tmpfs (with a copy of the submission, from the descriptor
+the grader sends) and kept across restarts until the grader releases it.
 
 Standard library and numpy only; loaded by path like the harness.
 """
@@ -28,6 +32,7 @@ import importlib.util
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -71,6 +76,7 @@ class Zygote:
     def __init__(self, config: dict[str, Any]) -> None:
         self.control = socket.socket(fileno=config["control_fd"])
         self.seccomp = bytes.fromhex(config["seccomp"]) if config.get("seccomp") else None
+        self.root = os.path.realpath(config["root"])
         self.harness = _load_harness()
         self.prepared = self.harness.Prepared(config)
         self.children: dict[int, tuple[int, int | None]] = {}
@@ -95,7 +101,7 @@ class Zygote:
                 self.reap()
             if self.control.fileno() in readable:
                 try:
-                    data, fds, _, _ = socket.recv_fds(self.control, _MAX_MESSAGE, 4)
+                    data, fds, _, _ = socket.recv_fds(self.control, _MAX_MESSAGE, 5)
                 except ConnectionError:
                     return
                 if not data:
@@ -105,6 +111,8 @@ class Zygote:
                     self.spawn(request, fds)
                 elif request.get("op") == "kill":
                     self.kill(int(request["id"]))
+                elif request.get("op") == "release":
+                    self.release(str(request["workdir"]))
                 for fd in fds if request.get("op") != "spawn" else ():
                     os.close(fd)
 
@@ -112,8 +120,9 @@ class Zygote:
         config = request["config"]
         uid = config["drop_to"][0] if config.get("drop_to") else None
         try:
-            if len(fds) != 4:
-                raise ValueError(f"a spawn request carries 4 descriptors, not {len(fds)}")
+            if len(fds) != 5:
+                raise ValueError(f"a spawn request carries 5 descriptors, not {len(fds)}")
+            self.make_workdir(config, fds.pop(), uid)
             pid = os.fork()
         except Exception as exc:
             for fd in fds:
@@ -126,6 +135,35 @@ class Zygote:
             os.close(fd)
         self.children[pid] = (int(request["id"]), uid)
         self.send({"spawned": request["id"], "pid": pid})
+
+    def inside(self, path: str) -> str:
+        real = os.path.realpath(path)
+        if os.path.dirname(real) != self.root:
+            raise ValueError(f"{path} is not a working folder of this zygote")
+        return real
+
+    def make_workdir(self, config: dict[str, Any], source: int, uid: int | None) -> None:
+        """The child's working folder with a copy of the submission; a restart
+        finds both as the child before it left them."""
+        try:
+            workdir = self.inside(config["workdir"])
+            if not os.path.isdir(workdir):
+                os.mkdir(workdir, 0o700)
+                target = os.path.join(workdir, os.path.basename(config["submission"]))
+                with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as copy:
+                    while chunk := os.read(source, 1 << 16):
+                        copy.write(chunk)
+                if uid is not None:
+                    os.chown(workdir, uid, uid)
+                    os.chown(target, uid, uid)
+        finally:
+            os.close(source)
+
+    def release(self, workdir: str) -> None:
+        try:
+            shutil.rmtree(self.inside(workdir), ignore_errors=True)
+        except ValueError:
+            pass
 
     def become_child(self, config: dict[str, Any], fds: list[int]) -> None:
         try:

@@ -44,8 +44,8 @@ def container(monkeypatch):
     closed = isolation.unreadable_runtime()
     if closed is not None:
         pytest.skip(f"the uid level needs a Python runtime other users can read; {closed} is closed here "
-                    "(an interpreter under /root): the grader falls back to the Python guard, as "
-                    "test_without_namespaces_as_root_with_a_closed_runtime_falls_back_to_the_hook checks")
+                    "(an interpreter under /root): there the grader refuses to run student code as root, as "
+                    "test_as_root_without_namespaces_or_a_readable_runtime_nothing_is_graded checks")
     monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
     isolation.probe.cache_clear()
     yield
@@ -158,15 +158,21 @@ def leave_a_daemon():
         grade_submission(path, assignment=HW, isolation="strict")
 
 
-def test_without_namespaces_as_root_with_a_closed_runtime_falls_back_to_the_hook(monkeypatch, as_submission):
+def test_as_root_without_namespaces_or_a_readable_runtime_nothing_is_graded(monkeypatch, as_submission, tmp_path):
+    """The child would run as root with only the Python guard around it (one kill(-1) from ending every
+    process on the machine): the grader refuses, in every mode, before any student code runs."""
     if os.geteuid() != 0:
         pytest.skip("needs root")
     monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
     monkeypatch.setattr(isolation, "unreadable_runtime", lambda: "/root")
     isolation.probe.cache_clear()
+    witness = tmp_path / "ran"
+    path = as_submission(f"open({str(witness)!r}, 'w').write('x')\n", "homework2_affine_f.py")
     try:
-        report = grade_submission(as_submission(REFERENCE, "homework2_affine_f.py"), assignment=HW)
+        with pytest.raises(IsolationUnavailable, match="student code would run as root"):
+            grade_submission(path, assignment=HW)
+        result = CliRunner().invoke(main, ["submit", str(path)])
     finally:
         isolation.probe.cache_clear()
-    assert report.score == 15 and report.isolation == "python-hook"
-    assert "/root is closed to other users" in report.isolation_detail
+    assert result.exit_code == 2 and "/root is closed to other users" in result.output
+    assert not witness.exists()

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not (AVAILABLE.level == "namespaces" and AVAILAB
 PROBE = '''
 import ctypes, os, time
 
-def look():
+def look(previous=""):
     def writable(folder):
         try:
             with open(os.path.join(folder, "left-by-a-classmate"), "w") as handle:
@@ -50,7 +50,26 @@ def look():
             "others": others, "tmp": writable("/tmp"), "shm": writable("/dev/shm"),
             "unshare": libc.unshare(0x20000), "errno": ctypes.get_errno(),
             "status": [l.split()[1] for l in open("/proc/self/status") if l.startswith(("NoNewPrivs", "Seccomp:"))],
-            "cwd": os.getcwd(), "parent_listable": _listable(os.path.dirname(os.getcwd()))}
+            "cwd": os.getcwd(), "parent_listable": _listable(os.path.dirname(os.getcwd())),
+            "previous_exists": bool(previous) and os.path.exists(previous),
+            "big_write": _fill(os.path.join(os.getcwd(), "fill.bin"))}
+
+def _fill(path):
+    """How many MB the working folder takes before it is full."""
+    written = 0
+    try:
+        with open(path, "wb") as handle:
+            block = b"x" * (1 << 20)
+            while written < 4096:
+                handle.write(block)
+                handle.flush()
+                written += 1
+    except OSError:
+        pass
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
+    return written
 
 def _listable(folder):
     try:
@@ -105,10 +124,12 @@ def test_children_of_one_zygote_share_nothing(tmp_path, pool):
         seen_first = one.call("look").value
         assert one.call("leave_a_daemon").ok
         folder = seen_first["cwd"]
-    assert not Path(folder).exists(), "the first child's folder outlived it"
     with session(second, pool) as two:
         assert two.load().ok
-        seen = two.call("look").value
+        seen = two.call("look", folder).value
+    assert not seen["previous_exists"], "the first child's folder outlived its session"
+    assert seen["big_write"] <= 512 and seen_first["big_write"] <= 512, "the working folder is not size-capped"
+    assert not Path(folder).exists(), "a child's folder appeared on the host"
     zygote_pids = {zygote.process.pid for zygote in pool._zygotes.values()}
     assert len(zygote_pids) == 1, "the two children did not come from one zygote"
     assert seen["uid"] != seen_first["uid"] and 0 not in (seen["uid"], seen_first["uid"])

