@@ -33,7 +33,10 @@ from grader.batch.outputs import Summary
 def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None, profile: str | None,
                   data_dir: Path | None, isolation: str, zygote: bool) -> None:
     """Grade every .py file in FOLDER, in parallel and resumably."""
+    from grader.sandbox import isolation as isolation_mode
+
     assignment = assignments.get(assignment_id)
+    isolation_mode.choose("strict" if isolation == "strict" else "auto")  # refuse before the progress bar
     console = Console()
     times: list[float] = []
     scores: list[float] = []
