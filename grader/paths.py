@@ -15,19 +15,37 @@ DATA_DIR_ENV = "GRADER_DATA_DIR"
 MIRROR_ENV = "GRADER_MIRROR"
 
 
+COURSE_MARKER = "course.toml"
+"""Marks a folder as a course (a student release has one): found from the
+working folder upward when ``GRADER_COURSE_DIR`` is not set."""
+
+
 def course_dir() -> Path:
     """The folder holding ``assignments/``, ``reference/`` and ``datasets/``.
 
-    ``GRADER_COURSE_DIR`` wins; otherwise the checkout the package lives in.
+    ``GRADER_COURSE_DIR`` wins; then the nearest folder, from the working
+    folder upward, holding ``course.toml`` (a student release); otherwise the
+    checkout the package lives in.
     """
     env = os.environ.get(COURSE_DIR_ENV)
-    root = Path(env) if env else Path(__file__).resolve().parent.parent
+    root = Path(env) if env else _marked() or Path(__file__).resolve().parent.parent
     if not (root / "assignments").is_dir():
         raise ConfigError(
             f"no course folder at {root} (it needs an assignments/ folder); "
             f"set {COURSE_DIR_ENV} to the folder that holds assignments/ and reference/"
         )
     return root
+
+
+def _marked() -> Path | None:
+    try:
+        here = Path.cwd().resolve()
+    except OSError:
+        return None
+    for folder in (here, *here.parents):
+        if (folder / COURSE_MARKER).is_file() and (folder / "assignments").is_dir():
+            return folder
+    return None
 
 
 def checkout_dir() -> Path | None:

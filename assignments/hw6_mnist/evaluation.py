@@ -49,9 +49,9 @@ def evaluate(blocks: Blocks, X: np.ndarray, Y: np.ndarray) -> tuple[float, float
 
 def initial_blocks(hidden: int, seed: int) -> Blocks:
     """The course's initialisation: weights N(0, 1/sqrt(fan_in)), biases zero."""
-    rng = np.random.default_rng(seed)
-    first = rng.normal(0, NUM_INPUT ** -0.5, (hidden, NUM_INPUT))
-    second = rng.normal(0, hidden ** -0.5, (NUM_OUTPUT, hidden))
+    draw = np.random.default_rng(seed).normal
+    first = draw(0, NUM_INPUT ** -0.5, (hidden, NUM_INPUT))
+    second = draw(0, hidden ** -0.5, (NUM_OUTPUT, hidden))
     return first, np.zeros(hidden), second, np.zeros(NUM_OUTPUT)
 
 

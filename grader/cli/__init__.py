@@ -22,6 +22,8 @@ _COMMANDS = {
     "submit": ("grader.cli.submit", "submit_command"),
     "datasets": ("grader.cli.datasets", "datasets_group"),
     "batch": ("grader.cli.batch", "batch_command"),
+    "publish": ("grader.cli.publish", "publish_command"),
+    "export": ("grader.cli.export", "export_group"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Exports for the platforms a course grades on (Gradescope)."""

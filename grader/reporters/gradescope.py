@@ -1,0 +1,57 @@
+"""A grade report as Gradescope's ``results/results.json``.
+
+Only Gradescope's own fields: the top-level ``score``, ``execution_time``,
+``output``, ``visibility``, ``stdout_visibility`` and ``extra_data``; per test
+``name``, ``number``, ``score``, ``max_score``, ``status`` (Gradescope knows
+``passed`` and ``failed`` only: partial credit shows in the score), ``output``,
+``tags`` (the named mistakes) and ``visibility``. No leaderboard.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from grader.report import GradeReport
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+def results(report: GradeReport, *, hidden_visibility: str = "after_due_date",
+            students: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Our hidden items (checks the students could not run) show their result
+    ``hidden_visibility`` (by default after the due date)."""
+    tests = []
+    for test in report.tests:
+        text = test.output + (f"\nWhat to fix: {test.hint}" if test.hint else "")
+        tests.append({
+            "name": test.name, "number": test.number, "score": test.score, "max_score": test.max_score,
+            "status": "passed" if test.score >= test.max_score else "failed",
+            "output": text, "tags": list(test.mistakes),
+            "visibility": "visible" if test.visibility == "visible" else hidden_visibility,
+        })
+    lines = list(report.notes) + [f"Isolation: {report.isolation} ({report.isolation_detail})"]
+    if report.internal_errors:
+        lines.append("The grader hit an internal error on some items (marked 0); the course staff will look at it.")
+    return {
+        "score": report.score,
+        "execution_time": round(report.execution_time, 2),
+        "output": "\n\n".join(lines),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"assignment": report.assignment, "profile": report.profile, "isolation": report.isolation,
+                       "students": list(students), "manual": [m.name for m in report.manual]},
+    }
+
+
+def failure(message: str, *, max_score: float = 0.0) -> dict[str, Any]:
+    """The results.json when grading itself failed: one visible entry saying so."""
+    return {
+        "score": 0.0,
+        "output": "The autograder could not grade this submission. The course staff have been told; your "
+                  "submission is kept.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [{"name": "The autograder failed", "number": "0", "score": 0.0, "max_score": max_score,
+                   "status": "failed", "output": message[-4000:], "visibility": "visible"}],
+    }
