@@ -14,16 +14,23 @@ Recorded 2026-12-02 on the project machine (2 cores, 24 GiB, x86_64 Linux,
 CPython 3.11.7, numpy 2.4.6, namespaces as root), 200 students, --jobs 2,
 --runs 3, idle machine:
 
-    FIGURES
+    warm zygotes (default)             200 files, --jobs 2: median 10.84 s wall,  18.4 submissions/s, 103.1 CPU-ms per submission
+    --no-zygote (fresh sandbox each)   200 files, --jobs 2: median 21.43 s wall,   9.3 submissions/s, 196.0 CPU-ms per submission
 
-What limits it: the two cores. With zygotes a submission costs about CPU_Z
-CPU-ms in all (the worker's checks and comparisons about two thirds, the
-forked child's import and answers the rest) and both cores stay busy, so
-throughput is about 2 / CPU_Z. Without them each child also starts bubblewrap
-and an interpreter and imports numpy (about 90 CPU-ms more) and is moved into
-a cgroup of its own. The batch's fixed cost (the command's imports, starting
-the workers and their zygotes, writing 200 result files and the CSV) is about
-0.6 s of each run.
+The same two commands timed as whole processes, in alternating pairs (3
+pairs, fresh output folder each run): wall median 11.07 s (10.78-11.31) with
+zygotes against 21.89 s (20.96-23.01) without, a paired ratio of 0.506.
+
+What limits it: the two cores. With zygotes a submission costs about 103
+CPU-ms in all (the worker's checks and comparisons, the forked child's import
+of the submission and its answers) and both cores stay busy, so throughput is
+about 2 / 0.103 s = 19 a second, what is measured. Without zygotes each child
+also starts bubblewrap and an interpreter and imports numpy, and is moved into
+a cgroup of its own: about 90 CPU-ms more per submission, half the throughput.
+The batch's fixed cost (the command's imports, starting the workers and their
+zygotes, writing 200 result files and the CSV) is under a second of each run.
+CPU is the machine's busy time from /proc/stat (the sandboxed children's
+share cannot be counted from their parents), so run it on an idle machine.
 """
 
 from __future__ import annotations
