@@ -104,10 +104,15 @@ def check(base: Path | None = None) -> int:
     return 0
 
 
+class NothingToGrade(Exception):
+    """The submission holds no Python file: the student's to fix."""
+
+
 def find_submission(folder: Path, assignment: Any) -> Path:
     files = sorted(path for path in folder.rglob("*.py") if path.is_file())
     if not files:
-        raise FileNotFoundError("no .py file was submitted")
+        pattern = next(iter(getattr(assignment, "file_patterns", ())), "a .py file")
+        raise NothingToGrade(f"no .py file was submitted: upload your {pattern} file")
     named = [path for path in files if assignment.matches(path.name)]
     return (named or files)[0]
 
@@ -140,7 +145,10 @@ def main(base: Path | None = None) -> int:
         # The traceback quotes source lines, the hidden half's among them: it goes
         # to stdout, which Gradescope shows the instructors only.
         traceback.print_exc(file=sys.stdout)
-        _write(target, failure(f"{type(exc).__name__}: {exc}", max_score=max_score))
+        if isinstance(exc, NothingToGrade):
+            _write(target, failure(str(exc), max_score=max_score, student_fault=True))
+        else:
+            _write(target, failure(f"{type(exc).__name__}: {exc}", max_score=max_score))
         if isinstance(exc, KeyboardInterrupt):
             raise
     return 0

@@ -44,12 +44,16 @@ def results(report: GradeReport, *, hidden_visibility: str = "after_due_date",
     }
 
 
-def failure(message: str, *, max_score: float = 0.0) -> dict[str, Any]:
-    """The results.json when grading itself failed: one visible entry saying so."""
+def failure(message: str, *, max_score: float = 0.0, student_fault: bool = False) -> dict[str, Any]:
+    """The results.json when grading could not happen: one visible entry
+    saying why. ``student_fault``: nothing gradable was handed in (the student
+    can fix it by submitting again); otherwise the grader itself failed."""
+    summary = ("Nothing in this submission could be graded: see below, fix it and submit again." if student_fault
+               else "The autograder could not grade this submission (a problem on the course's side, not in "
+                    "your file): your submission is kept; tell the course staff, who can see the details.")
     return {
         "score": 0.0,
-        "output": "The autograder could not grade this submission. The course staff have been told; your "
-                  "submission is kept.",
+        "output": summary,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [{"name": "The autograder failed", "number": "0", "score": 0.0, "max_score": max_score,

@@ -361,7 +361,11 @@ def test_when_grading_fails_results_json_still_says_so_scores_zero_and_exits_0(b
     assert results["score"] == 0
     [entry] = results["tests"]
     assert entry["visibility"] == "visible" and entry["score"] == 0 and entry["status"] == "failed"
-    assert "could not grade" in results["output"] and results["visibility"] == "visible"
+    student_fault = "no .py file" in " ".join(says)
+    assert ("submit again" if student_fault else "could not grade") in results["output"]
+    assert results["visibility"] == "visible"
+    if student_fault:
+        assert "upload your homework2_affine" in entry["output"]  # what to upload
     for words in says:
         assert words in entry["output"], entry["output"]
 
