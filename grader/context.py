@@ -47,6 +47,9 @@ class CheckContext:
     vector_layouts: dict[str, VectorLayout] = field(default_factory=dict)
     """Function -> the vector layout (``column``/``flat``) that worked for it:
     only the order in which layouts are tried, never a verdict."""
+    source: str = ""
+    """The submission's text, for checks that read it statically (``ast``,
+    ``grader.checks.source``); never executed in the grader's process."""
 
     @cached_property
     def state(self) -> Any:

@@ -162,7 +162,7 @@ def grade_submission(
                 notes.extend(_interface_notes(assignment, imported))
                 context = CheckContext(assignment=assignment, profile=chosen, plugin=loaded, session=session,
                                        imported=imported, data_dir=cache, missing_datasets=missing,
-                                       progress=progress)
+                                       progress=progress, source=_source(path))
                 order = list(only) if isinstance(only, (list, tuple)) else [item.id for item in items]
                 done = {item.id: _run_item(item, context, internal)
                         for item in sorted(items, key=lambda item: order.index(item.id))}
@@ -227,3 +227,11 @@ def _prepare_datasets(items: list[RubricItem], cache: Path, *, fetch: bool,
         except DatasetError as exc:
             missing[name] = f"the {name} dataset could not be had: {exc}"
     return missing
+
+
+def _source(path: Path) -> str:
+    """The submission's text for static reading (undecodable bytes replaced)."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -59,3 +59,16 @@ def test_regularisers_with_defaults_are_found_after_the_data():
     found = params("X", "Y", "w", "alpha", "decay", "verbose", defaults=("alpha", "decay", "verbose"))
     assert regulariser_defaults(found, skip=3) == ["alpha", "decay"]
     assert regulariser_defaults(params("X", "Y", "w", "alpha"), skip=3) == []
+
+
+def test_int_constants_come_from_assignments_first_then_the_named_functions():
+    from grader.checks.source import int_constants
+
+    source = ("import numpy as np\nBATCH = 64\nHYPER_NEURON = 50\nRATE = 0.1\nFLAG = True\n"
+              "def unpack(w):\n    return w[:784 * 30].reshape(30, 784)\n"
+              "def other():\n    return 77\n")
+    found = int_constants(source, functions=("unpack",), low=2, high=2048)
+    assert [(c.value, c.where) for c in found] == [
+        (64, "BATCH = 64"), (50, "HYPER_NEURON = 50"), (784, "the literal 784 in unpack"),
+        (30, "the literal 30 in unpack")]
+    assert int_constants("def broken(:\n", functions=("unpack",)) == []
