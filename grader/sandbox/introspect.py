@@ -93,26 +93,47 @@ class ModuleState:
 
     The baseline is the module right after import plus the grader's ``set``
     calls. ``restore`` rebinds every global to it (and drops globals created
-    since); objects mutated in place stay mutated, since copying them (a
-    dataset loaded at top level) would cost more than it saves."""
+    since), and gives the small mutable containers among them (a ``cache``
+    dict that fCE fills for gradCE, a list of losses) their baseline items
+    back, in place, so a function that reads what another left there sees
+    nothing left. Other objects mutated in place stay mutated, since copying
+    them (a dataset loaded at top level) would cost more than it saves."""
 
     def __init__(self, module: types.ModuleType) -> None:
         self.module = module
         self.baseline = dict(vars(module))
+        self._contents = _containers(self.baseline)
 
     def restore(self) -> None:
         namespace = vars(self.module)
         namespace.clear()
         namespace.update(self.baseline)
+        for container, items in self._contents.values():
+            if isinstance(container, list):
+                container[:] = items
+            else:
+                container.clear()
+                container.update(items)  # type: ignore[attr-defined]
 
     def set(self, values: dict[str, Any]) -> None:
         """Change the baseline: later requests all see these values."""
         self.baseline.update(values)
         vars(self.module).update(values)
+        self._contents.update(_containers(values))
 
     def apply(self, values: dict[str, Any]) -> None:
         """Values for the current request only."""
         vars(self.module).update(values)
+
+
+SMALL_CONTAINER = 10_000
+"""Items a global dict, list or set may hold and still be restored between requests."""
+
+
+def _containers(namespace: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The small dicts, lists and sets among the globals, each with a shallow copy of its items."""
+    return {key: (value, value.copy()) for key, value in namespace.items()
+            if type(value) in (dict, list, set) and not key.startswith("__") and len(value) <= SMALL_CONTAINER}
 
 
 def scalar_globals(module: types.ModuleType | None) -> dict[str, Any]:
