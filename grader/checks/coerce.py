@@ -11,15 +11,31 @@ import numpy as np
 
 def scalar(value: Any) -> tuple[float | None, bool]:
     """The number a loss function returned, and whether it came in a tuple
-    (its first item)."""
-    tupled = False
+    (see ``scalar_item``)."""
+    number, position = scalar_item(value)
+    return number, position is not None
+
+
+def scalar_item(value: Any) -> tuple[float | None, int | None]:
+    """The number a loss function returned and, when it came in a tuple, its
+    position there: the first item if it is a number, else the only number
+    among the items (``(z1, h1, cost, yhat)``)."""
     if isinstance(value, (tuple, list)) and value:
-        value, tupled = value[0], True
+        numbers = [(i, number) for i, item in enumerate(value) if (number := _number(item)) is not None]
+        if numbers and numbers[0][0] == 0:
+            return numbers[0][1], 0
+        if len(numbers) == 1:
+            return numbers[0][1], numbers[0][0]
+        return None, 0
+    return _number(value), None
+
+
+def _number(value: Any) -> float | None:
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        return None, tupled
-    return (float(array.reshape(())) if array.size == 1 else None), tupled
+        return None
+    return float(array.reshape(())) if array.size == 1 else None
 
 
 def vector_of_size(value: Any, size: int) -> np.ndarray | None:
