@@ -22,6 +22,15 @@ def logits(blocks: Blocks, X: np.ndarray) -> np.ndarray:
     return W2 @ hidden + b2[:, None]
 
 
+def forward(blocks: Blocks, X: np.ndarray) -> dict[str, np.ndarray]:
+    """The forward pass's values by their course names: z1, h1 (H, n), z2, yhat (10, n)."""
+    W1, b1, W2, b2 = blocks
+    z1 = W1 @ X + b1[:, None]
+    h1 = np.maximum(z1, 0)
+    z2 = W2 @ h1 + b2[:, None]
+    return {"z1": z1, "h1": h1, "z2": z2, "yhat": np.exp(_log_probabilities(z2))}
+
+
 def _log_probabilities(z: np.ndarray) -> np.ndarray:
     top = z.max(axis=0, keepdims=True)
     return (z - top) - np.log(np.exp(z - top).sum(axis=0, keepdims=True))

@@ -1,6 +1,7 @@
 """The layout of w in hw6_mnist: where each entry of the blocks W1 (H, 784),
-b1 (H,), W2 (10, H), b2 (10,) sits in a student's packed vector, read through
-their own pack/unpack (W1 stored as (784, H), another order...)."""
+b1 (H,), W2 (10, H), b2 (10,) sits in a student's packed w, read through
+their own pack/unpack (W1 stored as (784, H), another order, or w a matrix
+with padding, such as W1 over b1 over W2 over a padded b2 row)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from grader.checks import coerce
 
 NUM_INPUT, NUM_OUTPUT = 784, 10
 BLOCKS = ("W1", "b1", "W2", "b2")
@@ -35,8 +38,12 @@ class Layout:
 
     hidden: int
     index: tuple[np.ndarray, ...]
+    """Per block, the positions of its entries in w (flattened row-major)."""
     w1_transposed: bool = False
     w2_transposed: bool = False
+    shape: tuple[int, ...] | None = None
+    """w's shape when it is not a flat vector of exactly the entries (a matrix,
+    perhaps with unused entries); None for the usual 1-d vector."""
 
     @classmethod
     def standard(cls, hidden: int, w1_transposed: bool = False, w2_transposed: bool = False) -> Layout:
@@ -53,14 +60,21 @@ class Layout:
 
     @property
     def size(self) -> int:
+        """The number of weights (w may hold more entries: ``storage``)."""
         return size_for(self.hidden)
+
+    @property
+    def storage(self) -> int:
+        """The number of entries of w, unused ones included."""
+        return int(np.prod(self.shape)) if self.shape is not None else self.size
 
     @property
     def canonical(self) -> bool:
         return self.same_as(Layout.standard(self.hidden))
 
     def same_as(self, other: Layout) -> bool:
-        return self.hidden == other.hidden and all(np.array_equal(a, b) for a, b in zip(self.index, other.index))
+        return self.hidden == other.hidden and self.shape == other.shape and all(
+            np.array_equal(a, b) for a, b in zip(self.index, other.index))
 
     def family(self) -> Layout | None:
         """This layout for another hidden size, if it is one of the standard kinds."""
@@ -72,10 +86,25 @@ class Layout:
         return tuple(w[i] for i in self.index)
 
     def pack(self, blocks: tuple[np.ndarray, ...]) -> np.ndarray:
-        w = np.empty(self.size)
+        w = np.zeros(self.storage)
         for i, block in zip(self.index, blocks):
             w[i] = block
-        return w
+        return w.reshape(self.shape) if self.shape is not None else w
+
+    def flat(self, blocks: tuple[np.ndarray, ...]) -> np.ndarray:
+        """``pack`` as one flat vector of w's entries (what ``index`` indexes)."""
+        return self.pack(blocks).ravel()
+
+    def read(self, value: Any) -> tuple[np.ndarray | None, str | None]:
+        """A value shaped like w (a gradient, trained weights) as a flat
+        vector of w's entries, with how it was read; None if it is not one."""
+        if self.shape is not None:
+            for item in ([value] + ([value[0]] if isinstance(value, (list, tuple)) and value else [])):
+                if isinstance(item, np.ndarray) and item.shape == self.shape and item.dtype.kind in "biuf":
+                    return item.astype(np.float64).ravel(), (None if item is value else
+                                                             "returned a tuple; its first item was used as w")
+            return None, None
+        return coerce.packed_vector(value, self.size)
 
     def student_blocks(self, blocks: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         """Canonical blocks in the orientation the student stores them."""
@@ -83,6 +112,11 @@ class Layout:
         return (W1.T if self.w1_transposed else W1), b1, (W2.T if self.w2_transposed else W2), b2
 
     def describe(self) -> str:
+        if self.shape is not None:
+            w1 = "(784, H)" if self.w1_transposed else "(H, 784)"
+            unused = self.storage - self.size
+            return (f"one {' x '.join(map(str, self.shape))} array holding W1 {w1}, b1, W2 and b2"
+                    + (f" ({unused} entries unused)" if unused else ""))
         if self.canonical:
             return "W1 (H, 784), b1, W2 (10, H), b2 flattened row-major, in that order"
         if self.family() is not None:
@@ -132,22 +166,37 @@ def layout_from_unpacked(value: Any, hidden: int) -> Layout | None:
     return Layout(hidden, index, t1, t2)
 
 
+def numbered(hidden: int) -> Blocks:
+    """Canonical blocks whose entries are numbered 1, 2, 3, ... in the stub's
+    order (0 is left for the unused entries a packed matrix may have)."""
+    return Layout.standard(hidden).blocks(np.arange(1, size_for(hidden) + 1, dtype=np.float64))
+
+
 def layout_from_packed(value: Any, hidden: int, t1: bool, t2: bool) -> Layout | None:
-    """The layout, from what the student's pack made of blocks numbered 0, 1, 2, ..."""
-    try:
-        w = np.asarray(value, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
+    """The layout, from what the student's pack made of ``numbered`` blocks:
+    every number exactly once, anywhere in an array of any shape, and zeros
+    in the entries no weight uses."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf" or value.size < size_for(hidden):
         return None
-    if w.size != size_for(hidden) or not np.array_equal(np.sort(w), np.arange(w.size)):
+    flat = value.astype(np.float64).ravel()
+    size = size_for(hidden)
+    ids = np.rint(flat)
+    used = (ids >= 1) & (ids <= size) & (flat == ids)
+    if int(used.sum()) != size or np.any(flat[~used] != 0):
         return None
-    position = np.empty(w.size, dtype=np.int64)
-    position[np.rint(w).astype(np.int64)] = np.arange(w.size)
+    positions = np.nonzero(used)[0]
+    order = ids[positions].astype(np.int64) - 1
+    if np.unique(order).size != size:
+        return None
+    position = np.empty(size, dtype=np.int64)
+    position[order] = positions
     index, start = [], 0
     for shape in block_shapes(hidden):
         count = int(np.prod(shape))
         index.append(position[start:start + count].reshape(shape))
         start += count
-    return Layout(hidden, tuple(index), t1, t2)
+    flat_vector = value.size == size and (value.ndim == 1 or 1 in value.shape)
+    return Layout(hidden, tuple(index), t1, t2, None if flat_vector else tuple(int(d) for d in value.shape))
 
 
 def pack(blocks: Blocks) -> np.ndarray:

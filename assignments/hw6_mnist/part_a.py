@@ -13,8 +13,8 @@ from grader.checks.numeric import compare
 from grader.context import CheckContext
 from grader.rubric import Outcome
 
-from .layout import BLOCKS, normalise_blocks, size_for
-from .student import FUNCTIONS, Hw6Submission, loss_value
+from .layout import BLOCKS, Layout, normalise_blocks, size_for
+from .student import FUNCTIONS, STATE_CREDIT, Hw6Submission, loss_value
 
 
 def pack_unpack(ctx: CheckContext) -> Outcome:
@@ -61,29 +61,44 @@ def finite_differences(ctx: CheckContext) -> Outcome:
     layout = state.layout
     inst = state.probe
     grad = state.call_loss("gradCE", inst)
+    penalty, said = 1.0, ""
     if not grad.ok:
         outcome = call_failed(grad, signature=FUNCTIONS["gradCE"])
-        if state.after_fce(inst) is not None:
-            return Outcome(0.0, f"{outcome.output} (gradCE used values fCE left in globals from other data: "
-                                "gradCE must compute z1, h1 and yhat itself)", hint=outcome.hint, mistakes=("state",))
-        return outcome
-    vector, _ = coerce.packed_vector(grad.value, layout.size)
+        found = state.after_fce(inst)
+        if found is None or found.raw is None:
+            return outcome
+        # Right only right after fCE: the math is checked on that call, and half kept.
+        grad, penalty = found.result, STATE_CREDIT
+        said = (f"{outcome.output}, but right after fCE on the same data it answers (gradCE used values fCE left in "
+                "globals: gradCE must compute z1, h1 and yhat itself); checked on that call, half credit. ")
+    vector, _ = layout.read(grad.value)
     if vector is None:
         norm = normalise_blocks(grad.value, layout.hidden)
         if norm is None:
-            return Outcome(0.0, f"gradCE did not return a vector of length {layout.size} like w")
-        vector = layout.pack(norm[0])
+            return Outcome(0.0, f"gradCE did not return an array shaped like w ({_shape(layout)})")
+        vector = layout.flat(norm[0])
     w = layout.pack(inst.blocks)
-    found = agree(lambda at: loss_value(state.call_loss("fCE", inst, w=at)), w, vector,
-                  list(zip(BLOCKS, layout.index)), ctx.public_rng("a.7"))
-    if found is None:
+    flat = np.asarray(w, dtype=np.float64).ravel()
+
+    def loss(at: np.ndarray) -> tuple[float | None, float]:
+        return loss_value(state.call_loss("fCE", inst, w=at.reshape(np.shape(w))))
+
+    found_blocks = agree(loss, flat, vector, list(zip(BLOCKS, layout.index)), ctx.public_rng("a.7"))
+    if found_blocks is None:
         return Outcome(0.0, "fCE did not return a number, so gradCE cannot be checked against it")
-    agreeing = sum(block.agrees for block in found)
-    if agreeing == len(found):
-        return Outcome(1.0, "gradCE agrees with central differences of your fCE along random directions in "
-                            "W1, b1, W2 and b2 (scipy.optimize.check_grad would agree)")
-    lines = [block.describe("gradCE") for block in found if not block.agrees]
-    return Outcome(agreeing / len(found), f"{len(found) - agreeing} of 4 blocks disagree with finite differences of "
-                                          "your own fCE: " + "; ".join(lines),
+    agreeing = sum(block.agrees for block in found_blocks)
+    mistakes = ("state",) if penalty < 1 else ()
+    if agreeing == len(found_blocks):
+        return Outcome(penalty, said + "gradCE agrees with central differences of your fCE along random directions "
+                                       "in W1, b1, W2 and b2 (scipy.optimize.check_grad would agree)",
+                       hint="compute z1, h1 and yhat inside gradCE" if penalty < 1 else None, mistakes=mistakes)
+    lines = [block.describe("gradCE") for block in found_blocks if not block.agrees]
+    return Outcome(penalty * agreeing / len(found_blocks),
+                   said + f"{len(found_blocks) - agreeing} of 4 blocks disagree with finite differences of your own "
+                          "fCE: " + "; ".join(lines),
                    hint="check_grad(fCE, gradCE, w) should be near 0: the gradient of the loss you compute is not "
-                        "what gradCE returns", mistakes=("inconsistent",))
+                        "what gradCE returns", mistakes=("inconsistent", *mistakes))
+
+
+def _shape(layout: Layout) -> str:
+    return f"shape {layout.shape}" if layout.shape is not None else f"a vector of length {layout.size}"

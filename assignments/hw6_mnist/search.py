@@ -63,7 +63,7 @@ def run_search(state: Hw6State) -> SearchRecord:
         ctx.note(f"{name} takes no data arguments; the grader set the module globals trainX, trainY, valX, valY "
                  "(and their usual spellings) to the training and validation data before calling it, as your "
                  "script code would have. The test set is never given: a search that reads testX/testY fails.")
-    state.layout  # read before the search: the child is busy while it runs
+    state.read_layouts_for_search()  # before the search: the child is busy while it runs
     ctx.report(f"  findBestHyperparameters on {d.description}; validation: mnist/validation ({d.n_val:,}); "
                "each trial is scored by the grader on the validation set")
 
@@ -84,9 +84,10 @@ def run_search(state: Hw6State) -> SearchRecord:
         # of hidden units implicitly, as the size of w: read it off the weights.
         if t.result is not None and not any(role(str(k)) == "hidden" for k in t.setting):
             t.setting[HIDDEN_FROM_W] = int(t.result[0].shape[0])
-    if state.layout.family() is None:  # a non-standard layout: only its own hidden size could be read live
+    if state.layout.family() is None:  # a layout of its own kind: only the sizes read before the search are known
+        known = {layout.hidden for layout in state.known_layouts()}
         for t in found.trials:
-            if t.result is not None and t.result[0].shape[0] != state.layout.hidden:
+            if t.result is not None and t.result[0].shape[0] not in known:
                 t.problem = "weights of a hidden size whose layout could not be read"
     return found
 

@@ -117,6 +117,9 @@ def weights_blocks(state: Hw6State, value: Any, *, live: bool = False) -> tuple[
         norm = normalise_blocks(value[0])
     if norm is not None:
         return norm[0], "returned the blocks (W1, b1, W2, b2)"
+    for layout in state.known_layouts():  # w a matrix of the file's own shape
+        if layout.shape is not None and (found := layout.read(value))[0] is not None:
+            return layout.blocks(found[0]), found[1] or ""
     items = value if isinstance(value, (list, tuple)) else [value]
     sizes: list[int] = []
     for item in list(items[:1]) + list(items[-1:]):

@@ -5,19 +5,18 @@ produce, so the feedback names the mistake in course terms."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from grader.checks.numeric import compare
-from grader.checks.signature import regulariser_defaults
 from grader.context import CheckContext
 from grader.rubric import Outcome
 
 from . import solution
 from .evaluation import Instance
 from .layout import BLOCKS, Blocks
-from .student import Gradient, RTOL, failed
+from .student import STATE_CREDIT, Gradient, RTOL, failed
 
 if TYPE_CHECKING:
     from .hidden import HiddenState
@@ -32,7 +31,10 @@ HINTS = {
     "regularised": "leave regularisation to train: gradCE returns the gradient of fCE only",
     "bias-regularised": "regularise the weights only: grad_W += alpha W, the biases get no term",
     "transposed": "pack the gradient exactly as pack packs w: the gradient of W1 has W1's shape",
+    "state": "compute z1, h1 and yhat inside gradCE (call your forward pass there): gradCE(X, Y, w) must not "
+             "depend on what fCE ran before",
     "nan": "the gradient has NaN/inf: shift the logits by their max before exp in the softmax",
+    "default-regularised": "default gradCE's regularisation parameters to 0 (or drop them): train adds alpha * W",
 }
 COURSE_HINT = ("g^T = ((yhat - y)^T W2) * relu'(z1^T); grad_W1 = g x^T, grad_W2 = (yhat - y) h1^T, averaged over "
                "the batch")
@@ -43,6 +45,16 @@ class BlockVerdict:
     credit: float
     message: str
     mistake: str | None = None
+    also: tuple[str, ...] = ()
+    """Further named mistakes behind the same verdict (a gradient that reads
+    fCE's globals and is also summed)."""
+    addendum: str = ""
+    """What the further mistakes are, in words, kept when a summary message
+    stands in for ``message``."""
+
+    @property
+    def mistakes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m for m in (self.mistake, *self.also) if m))
 
 
 def _variants(inst: Instance) -> dict[tuple[str, str], Blocks]:
@@ -90,21 +102,33 @@ def _judge_block(k: int, got: np.ndarray, raw_segment: np.ndarray, inst: Instanc
         if np.allclose(other, want, **tol):
             return BlockVerdict(PARTIAL, f"{name} is packed transposed: gradCE stores it as {want.shape[::-1]} but "
                                          f"your unpack reads that block as {want.shape}", "transposed")
-    param = inst.blocks[k]
-    diff = got - want
-    denom = float(np.sum(param * param))
-    if denom > 0:
-        coef = float(np.sum(diff * param) / denom)
-        if abs(coef) > 1e-9 and np.allclose(got, want + coef * param, **tol):
-            if k in (1, 3):
-                return BlockVerdict(0.0, f"{name} includes a regularisation term {coef:.3g} * {BLOCKS[k]}: biases "
-                                         "are not regularised", "bias-regularised")
-            return BlockVerdict(PARTIAL, f"{name} includes a regularisation term {coef:.3g} * {BLOCKS[k]}",
-                                "regularised")
+    term = _regularisation(got - want, inst.blocks[k], tol)
+    if term is not None:
+        if k in (1, 3):
+            return BlockVerdict(0.0, f"{name} includes a regularisation term {term.replace('P', BLOCKS[k])}: biases "
+                                     "are not regularised", "bias-regularised")
+        return BlockVerdict(PARTIAL, f"{name} includes a regularisation term {term.replace('P', BLOCKS[k])}",
+                            "regularised")
     for (tag, mistake), grads in variants.items():
         if np.allclose(got, grads[k], **tol) and not np.allclose(grads[k], want, **tol):
             return BlockVerdict(0.0, f"{name} is wrong: {mistake}", tag)
     return BlockVerdict(0.0, f"{name} {found.message}")
+
+
+def _regularisation(diff: np.ndarray, param: np.ndarray, tol: dict[str, float]) -> str | None:
+    """``diff`` as an L2 term a * P, an L1 term c * sign(P) or both (P the
+    parameter block), in words; None if it is neither."""
+    columns = np.stack([param.ravel(), np.sign(param).ravel()], axis=1)
+    if not np.any(diff) or not np.any(param):
+        return None
+    (a, c), *_ = np.linalg.lstsq(columns, diff.ravel(), rcond=None)
+    scale = max(1e-12, float(np.abs(diff).max()))
+    a = a if abs(a) * float(np.abs(param).max()) > 1e-6 * scale else 0.0
+    c = c if abs(c) > 1e-6 * scale else 0.0
+    if (a == 0 and c == 0) or not np.allclose(a * param + c * np.sign(param), diff, **tol):
+        return None
+    parts = ([f"{a:.3g} * P (L2)"] if a else []) + ([f"{c:.3g} * sign(P) (L1)"] if c else [])
+    return " + ".join(parts)
 
 
 def _matches(found: Gradient | None, want: Blocks) -> bool:
@@ -137,13 +161,12 @@ def gradient_verdicts(state: HiddenState) -> Outcome | list[list[BlockVerdict]]:
                 row = [BlockVerdict(0.0, f"gradCE returned {type(result.value).__name__} that is not a vector of "
                                          f"length {layout.size} like w")] * 4
             else:
-                variants = _variants(inst)
-                row = [_judge_block(k, blocks[k], raw[np.sort(layout.index[k].ravel())], inst, want[k], variants)
-                       for k in range(4)]
+                row = _judge(blocks, raw, inst, want, layout)
                 if all(v.credit < 1 for v in row):
-                    row = _state_row(state, inst, want) or row
-                if any(v.mistake == "regularised" for v in row):
-                    row = _confirm_zero_regularisation(state, inst, want, row)
+                    row = _state_row(state, inst, want, row) or row
+                if any(v.mistake == "regularised" for v in row) or (
+                        state.plan("gradCE").zeroable and any(v.credit < 1 and v.mistake is None for v in row)):
+                    row = _confirm_zero_regularisation(state, inst, want, row, blocks)
         for k in range(4):
             verdicts[k].append(row[k])
     for note in sorted(notes):
@@ -151,24 +174,67 @@ def gradient_verdicts(state: HiddenState) -> Outcome | list[list[BlockVerdict]]:
     return verdicts
 
 
-def _state_row(state: HiddenState, inst: Instance, want: Blocks) -> list[BlockVerdict] | None:
-    """A gradient that is only right right after fCE ran on the same data keeps state in globals."""
-    return [BlockVerdict(0.0, STATE_MESSAGE, "state")] * 4 if _matches(state.after_fce(inst), want) else None
+def _judge(blocks: Blocks, raw: np.ndarray, inst: Instance, want: Blocks, layout: Any) -> list[BlockVerdict]:
+    variants = _variants(inst)
+    return [_judge_block(k, blocks[k], raw[np.sort(layout.index[k].ravel())], inst, want[k], variants)
+            for k in range(4)]
+
+
+def _state_row(state: HiddenState, inst: Instance, want: Blocks,
+               first: list[BlockVerdict] | None = None) -> list[BlockVerdict] | None:
+    """A gradCE that only answers (or is only right) right after fCE ran on the
+    same data keeps state in globals: its math is graded on that call, and
+    each block keeps STATE_CREDIT of what it earns. A gradCE that answers the
+    same either way (``first``, the plain call's verdicts) keeps no state."""
+    found = state.after_fce(inst)
+    if found is None or found.blocks is None or found.raw is None:
+        return None
+    row = _judge(found.blocks, found.raw, inst, want, state.layout)
+    if not any(v.credit > 0 for v in row):
+        return None
+    if first is not None and sum(v.credit for v in row) <= sum(v.credit for v in first):
+        return None
+    return [BlockVerdict(v.credit * STATE_CREDIT, f"{STATE_MESSAGE} (called right after fCE: {v.message})", "state",
+                         also=v.mistakes) for v in row]
 
 
 def _confirm_zero_regularisation(state: HiddenState, inst: Instance, want: Blocks,
-                                 row: list[BlockVerdict]) -> list[BlockVerdict]:
-    names = regulariser_defaults(state.ctx.signature("gradCE"), skip=3)
+                                 row: list[BlockVerdict], first: Blocks) -> list[BlockVerdict]:
+    """A regularisation term in gradCE: with the parameters whose defaults are
+    not zero set to 0, the blocks are graded again. A block right then keeps
+    PARTIAL (the mistake is the default); one wrong in another way keeps
+    PARTIAL of that verdict's credit. The message says which default to zero.
+    A block wrong in no recognised way is graded again too when zeroing the
+    defaults changes it: a summed gradient under an L1 default is both."""
+    names = state.plan("gradCE").zeroable
     if not names:
+        if not any(v.mistake == "regularised" for v in row):
+            return row
         return [BlockVerdict(v.credit, v.message + " (regularisation applied inside gradCE: gradCE must return "
-                                                    "the unregularised gradient; train adds alpha * W)", v.mistake)
-                for v in row]
+                                                    "the unregularised gradient; train adds alpha * W)", v.mistake,
+                             v.also) for v in row]
     again = state.call_loss("gradCE", inst, **{name: 0.0 for name in names})
-    blocks = state.read_gradient(again.value)[0] if again.ok else None
-    fixed = blocks is not None and all(np.allclose(b, t, rtol=RTOL, atol=1e-9) for b, t in zip(blocks, want))
-    suffix = (f" by default ({', '.join(names)} defaults to non-zero; correct with {names[0]}=0): gradCE(X, Y, w) "
-              "must return the unregularised gradient" if fixed else "")
-    return [BlockVerdict(v.credit, v.message + suffix, v.mistake) for v in row]
+    blocks, raw, _ = state.read_gradient(again.value) if again.ok else (None, None, None)
+    if blocks is None or raw is None:
+        return row
+    zeroed = _judge(blocks, raw, inst, want, state.layout)
+    defaults = ", ".join(names)
+    said = (f" by default ({defaults} {'defaults' if len(names) == 1 else 'default'} to non-zero; correct with "
+            f"{'=0, '.join(names)}=0): L1/L2 regularisation on by default, and gradCE(X, Y, w) must return the "
+            "unregularised gradient")
+    verdicts = []
+    for k, (before, after) in enumerate(zip(row, zeroed)):
+        changed = not np.allclose(first[k], blocks[k], rtol=1e-12, atol=0.0)
+        if before.mistake not in ("regularised", "bias-regularised") and not (
+                before.credit < 1 and before.mistake is None and changed):
+            verdicts.append(before)
+        elif after.credit >= 1:
+            verdicts.append(BlockVerdict(min(before.credit, PARTIAL), before.message + said, "default-regularised"))
+        else:  # another mistake under the regularisation: both cost
+            addendum = f"; and a regularisation term is on{said}"
+            verdicts.append(BlockVerdict(after.credit * PARTIAL, after.message + addendum, after.mistake,
+                                         ("default-regularised",), addendum))
+    return verdicts
 
 
 def _summary_message(verdicts: list[list[BlockVerdict]]) -> str | None:
@@ -196,8 +262,8 @@ def grade_block(ctx: CheckContext, k: int) -> Outcome:
                             "against finite differences)").with_adaptations(*adapted)
     wrong = [v for v in mine if v.credit < 1]
     summary = _summary_message(verdicts)
-    text = summary if summary and any(v.mistake == "summed" for v in wrong) else wrong[0].message
+    text = summary + wrong[0].addendum if summary and any(v.mistake == "summed" for v in wrong) else wrong[0].message
     hint = HINTS.get(wrong[0].mistake or "", COURSE_HINT)
-    mistakes = tuple(dict.fromkeys(v.mistake for v in wrong if v.mistake and v.mistake != "error"))
+    mistakes = tuple(dict.fromkeys(m for v in wrong for m in v.mistakes if m != "error"))
     return Outcome(credit, f"{name}: {len(mine) - len(wrong)} of {len(mine)} random networks correct. {text}",
                    hint=hint, mistakes=mistakes).with_adaptations(*adapted)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from grader.checks import coerce
-from grader.checks.signature import regulariser_defaults
 from grader.context import CheckContext
 from grader.rubric import Outcome
 
@@ -34,14 +33,15 @@ def fce(ctx: CheckContext) -> Outcome:
         if found.first_failure is not None:
             return failed(found.first_failure, "fCE")
         return Outcome(0.0, "fCE did not return a number in any data orientation (examples as columns or rows)")
-    right, failures, tupled, regularised = 0.0, [], False, False
+    right, failures, regularised = 0.0, [], False
+    position: int | None = None
     for inst in state.instances:
         result = state.call_loss("fCE", inst)
         if not result.ok:
             failures.append(f"n = {inst.n}: {failed(result, 'fCE').output}")
             continue
-        value, tupled_here = coerce.scalar(result.value)
-        tupled = tupled or tupled_here
+        value, where = coerce.scalar_item(result.value)
+        position = where if where is not None else position
         want = solution.fCE(inst.X, inst.Y, solution.pack(*inst.blocks))
         if value is None:
             failures.append(f"n = {inst.n}: returned {type(result.value).__name__}, not a number")
@@ -51,12 +51,15 @@ def fce(ctx: CheckContext) -> Outcome:
             right += PARTIAL
             regularised = True
             failures.append(f"n = {inst.n}: got {value:.6g}, expected {want:.6g}: fCE includes a regularisation "
-                            f"term by default ({zeroed} defaults to non-zero; correct with {zeroed}=0): fCE(X, Y, w) "
-                            "must return the unregularised cross-entropy")
+                            f"term by default ({', '.join(zeroed)} {'defaults' if len(zeroed) == 1 else 'default'} "
+                            f"to non-zero; correct with {'=0, '.join(zeroed)}=0): fCE(X, Y, w) must return the "
+                            "unregularised cross-entropy")
         else:
             failures.append(f"n = {inst.n}: {_loss_mistake(value, inst, want)}")
+    tupled = position is not None
     if tupled:
-        ctx.note("fCE returns a tuple; the grader used its first item as the loss (the stub returns the number).")
+        ctx.note(f"fCE returns a tuple; the grader used its {_ordinal(position)} item as the loss (the stub returns "
+                 "the number).")
     cases = state.instances
     outcome_fraction = right / len(cases)
     adapted = ("fCE returns a tuple" if tupled else "", state.adapted_orientation or "", state.adapted_layout or "")
@@ -71,15 +74,15 @@ def fce(ctx: CheckContext) -> Outcome:
                    mistakes=("default-regularised",) if regularised else ()).with_adaptations(*adapted)
 
 
-def _default_regulariser(state: HiddenState, inst: Instance, want: float) -> str | None:
-    """The name of a regularisation parameter with a non-zero default that,
-    set to 0, makes the loss right; None if there is none or it does not."""
-    names = regulariser_defaults(state.ctx.signature("fCE"), skip=3)
+def _default_regulariser(state: HiddenState, inst: Instance, want: float) -> tuple[str, ...] | None:
+    """The parameters with a non-zero default (not data) that, all set to 0,
+    make the loss right; None if there are none or they do not."""
+    names = state.plan("fCE").zeroable
     if not names:
         return None
     again = state.call_loss("fCE", inst, **{name: 0.0 for name in names})
     value = coerce.scalar(again.value)[0] if again.ok else None
-    return names[0] if value is not None and np.isclose(value, want, rtol=RTOL) else None
+    return names if value is not None and np.isclose(value, want, rtol=RTOL) else None
 
 
 def _loss_mistake(value: float, inst: Instance, want: float) -> str:
@@ -94,3 +97,8 @@ def _loss_mistake(value: float, inst: Instance, want: float) -> str:
     if np.isclose(value, -np.sum(inst.Y * np.log(glob)) / inst.n, rtol=RTOL):
         return text + ": the softmax is normalised over the whole matrix instead of per example (column)"
     return text
+
+
+def _ordinal(position: int | None) -> str:
+    number = (position or 0) + 1
+    return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(number, f"item {number}'s")

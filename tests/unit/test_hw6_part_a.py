@@ -29,7 +29,8 @@ MISTAKES = [
     ("global_softmax", (5, 0, 0, 0, 0, 0, 0),
      {"a.2": "normalised over the whole matrix", "a.3": "normalised over the whole matrix"}),
     ("transposed_grad", (5, 10, 4, 5, 8, 5, 3), {"a.3": "packed transposed", "a.5": "matches"}),
-    ("state", (5, 10, 0, 0, 0, 0, 0),
+    # graded on its math right after fCE, at STATE_CREDIT (half) for the dependence
+    ("state", (5, 10, 4, 2.5, 4, 2.5, 2),
      {"a.3": "only right when fCE has just run", "a.7": "values fCE left in globals"}),
     ("zero_init", FULL, {}),
 ]
