@@ -50,6 +50,10 @@ class CheckContext:
     source: str = ""
     """The submission's text, for checks that read it statically (``ast``,
     ``grader.checks.source``); never executed in the grader's process."""
+    figures: dict[str, Any] = field(default_factory=dict)
+    """What the HTML report draws, by kind (``search``, ``runs``, ``test``,
+    ``gradients``): plain JSON values, carried in the result JSON
+    (docs/report.md describes each kind)."""
 
     @cached_property
     def state(self) -> Any:
@@ -98,6 +102,10 @@ class CheckContext:
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+    def figure(self, kind: str, value: Any) -> None:
+        """Keep ``value`` (JSON-able) for the report's figures under ``kind``."""
+        self.figures[kind] = value
 
     def report(self, event: ProgressEvent | str) -> None:
         if self.progress is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, Collection
+from typing import Any, Callable, Collection
 
 from grader import paths, plugin
 from grader.assignments import Assignment, Profile, module_name
@@ -23,7 +23,7 @@ from grader.context import CheckContext
 from grader.errors import HarnessError, UsageError
 from grader.plugin import LoadedPlugin
 from grader.progress import ItemFinished, ItemStarted, Message, ProgressHandler
-from grader.report import GradeReport
+from grader.report import GradeReport, json_safe
 from grader.rubric import CheckResult, Outcome, RubricItem, score
 from grader.sandbox import ImportResult, Limits, StudentSession, SubprocessSession
 from grader.sandbox.isolation import Mode
@@ -137,6 +137,7 @@ def grade_submission(
     results: list[CheckResult] = []
     stdout = ""
     level, detail = "none", ""
+    figures: dict[str, Any] = {}
     imported_ok = unfit is None
     if unfit is not None:
         results = [score(item, Outcome.error(unfit)) for item in items]
@@ -169,6 +170,7 @@ def grade_submission(
                 results = [done[item.id] for item in items]
                 notes.extend(context.notes)
                 notes.extend(session.notes)
+                figures = json_safe(context.figures)
             level, detail = session.isolation, session.isolation_detail  # as the child really ran
         stdout = session.stdout  # complete only once the child has ended
     return GradeReport(
@@ -176,6 +178,7 @@ def grade_submission(
         profile_description=chosen.description, tests=tuple(results), manual=assignment.manual,
         execution_time=time.perf_counter() - started, notes=tuple(notes), stdout=stdout,
         internal_errors=tuple(internal), isolation=level, isolation_detail=detail, imported=imported_ok,
+        figures=figures,
     )
 
 

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from grader.rubric import CheckResult, ManualItem
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
+"""1: the Gradescope fields plus profile, isolation, notes. 2: adds ``title``,
+``profile_description`` and ``figures`` (what the HTML report draws)."""
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON: numpy scalars and arrays to numbers and lists,
+    tuples to lists, non-finite floats to None, other objects to their repr."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    return repr(value)[:200]
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,9 @@ class GradeReport:
     isolation: str = "none"
     """The isolation the child ran under: ``namespaces``, ``uid`` (root without namespaces) or ``python-hook``."""
     isolation_detail: str = ""
+    figures: dict[str, Any] = field(default_factory=dict)
+    """What the HTML report draws (the search, recorded runs, the test set's
+    confusion matrix, gradient blocks), as plain JSON values."""
 
     @property
     def score(self) -> float:
@@ -44,8 +72,10 @@ class GradeReport:
         return {
             "schema_version": RESULT_SCHEMA_VERSION,
             "assignment": self.assignment,
+            "title": self.title,
             "submission": self.submission,
             "profile": self.profile,
+            "profile_description": self.profile_description,
             "imported": self.imported,
             "isolation": self.isolation,
             "isolation_detail": self.isolation_detail,
@@ -66,4 +96,5 @@ class GradeReport:
             "manual": [{"name": item.name, "max_score": item.points} for item in self.manual],
             "notes": list(self.notes),
             "internal_errors": list(self.internal_errors),
+            "figures": self.figures,
         }

@@ -166,8 +166,34 @@ def record_search(ctx: CheckContext, function: str, *, spied: str, plan: CallPla
         if not trials:
             problem = call_failed(result, signature=expected or None)
     name_settings(trials)
-    return SearchRecord(function, tuple(trials), returned=result.value, ok=result.ok, problem=problem,
-                        stopped=stopped, seconds=time.perf_counter() - started, records=dict(result.records))
+    record = SearchRecord(function, tuple(trials), returned=result.value, ok=result.ok, problem=problem,
+                          stopped=stopped, seconds=time.perf_counter() - started, records=dict(result.records))
+    ctx.figure("search", search_figure(record, spied))
+    runs = [run for run in record.records.get("wandb", []) if isinstance(run, dict)]
+    if runs:
+        ctx.figure("runs", [{"name": run.get("name"), "project": run.get("project"), "config": run.get("config"),
+                             "rows": run.get("rows")} for run in runs])
+    return record
+
+
+def search_figure(record: SearchRecord, spied: str) -> dict[str, Any]:
+    """The search as the report draws it: a row per trial (its setting, the
+    grader's figures, its time or what went wrong); ``chosen`` is set by
+    ``mark_chosen`` once the plug-in knows the search's choice."""
+    return {
+        "function": record.function, "trained": spied, "stopped": record.stopped, "chosen": None, "how": None,
+        "seconds": round(record.seconds, 3),
+        "trials": [{"number": t.index + 1, "setting": {str(k): v for k, v in t.setting.items() if scalar(v)},
+                    "figures": dict(t.figures), "seconds": t.seconds, "problem": t.problem,
+                    "completed": t.completed} for t in record.trials],
+    }
+
+
+def mark_chosen(ctx: CheckContext, trial: Trial, how: str) -> None:
+    """Mark the trial the search chose (``how``: how the grader knows) in the report's search figure."""
+    found = ctx.figures.get("search")
+    if isinstance(found, dict):
+        found["chosen"], found["how"] = trial.index + 1, how
 
 
 def name_settings(trials: Sequence[Trial]) -> None:

@@ -43,7 +43,8 @@ def test_submit_json_to_stdout_is_one_object_following_the_schema(as_submission)
     result = json.loads(completed.stdout)
     assert result["assignment"] == "hw2_affine" and result["submission"] == "homework2_affine_jsmith.py"
     assert result["score"] == result["max_score"] == 15.0
-    assert result["profile"] == "official" and result["schema_version"] == 1
+    assert result["profile"] == "official" and result["schema_version"] == 2
+    assert result["figures"] == {}  # hw2_affine trains nothing: no figures to draw
     assert isinstance(result["execution_time"], float)
     for test in result["tests"]:
         assert TEST_KEYS <= set(test)
