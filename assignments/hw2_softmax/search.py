@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, effective_settings,
+from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, effective_settings, mark_chosen,
                                   record_search, returned_choice)
 from grader.checks.signature import plan_call
 from grader.context import CheckContext
@@ -107,9 +107,12 @@ def chosen_model(state: Hw2State) -> tuple[tuple[np.ndarray, np.ndarray], str] |
             if not (how == "by the returned dict" and isinstance(found.returned, dict)):
                 state.ctx.note(f"{SEARCH} returned {found.returned!r:.120}, not a dict; the grader matched it {how} "
                                f"to {chosen.label()}.")
+            mark_chosen(state.ctx, chosen, how)
             return chosen.result, f"the chosen {chosen.label()}"
         fallback = best(done, VAL_CE)
         if fallback is not None:
+            mark_chosen(state.ctx, fallback, "the best validation trial (the search's own choice could not be "
+                                             "identified)")
             return fallback.result, (f"{fallback.label()} (the choice could not be identified: {how}; the grader "
                                      "used the best trial on validation)")
     run = state.train_run

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.checks import coerce
+from grader.checks import coerce, figures
 from grader.checks.data import hand_over
 from grader.checks.diagnostics import call_failed
 from grader.checks.numeric import as_array
@@ -226,6 +226,14 @@ def test_figures(state: Hw2State) -> TestFigures | Outcome:
     X = np.asarray(ds.load("test", "images"), dtype=np.float64) / 255.0 - 0.5
     Y = np.eye(CLASSES)[np.asarray(ds.load("test", "labels"))]
     ce, acc = evaluation.evaluate(W, b, X, Y)
+    s = ctx.settings
+    ctx.figure("test", {
+        "model": label, "profile": ctx.profile.name,
+        "figures": {"test accuracy": figures.threshold(acc, threshold=s.test_accuracy, floor=s.test_accuracy_floor,
+                                                       lower_is_better=False),
+                    "test CE": {"value": ce}},
+        **figures.classification(evaluation.logits(W, b, X).argmax(1), Y.argmax(1), X, classes=CLASS_NAMES),
+    })
     text = (f"{label}: test accuracy {acc:.2%}, test CE {ce:.4f} (the grader's evaluation of the W, b it returned; "
             f"{ctx.profile.name} profile)")
     ctx.report("  " + text)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, record_search,
+from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, mark_chosen, record_search,
                                   returned_choice, setting_key)
 from grader.checks.signature import plan_call, role
 from grader.context import CheckContext
@@ -196,6 +196,7 @@ def search_choice(ctx: CheckContext) -> Outcome:
         return Outcome(0.0, how, hint="return the best setting as a dict, e.g. {'hidden': 50, 'lr': 0.1, ...}",
                        mistakes=("unmatched-choice",))
     note_choice(ctx, found, chosen, how)
+    mark_chosen(ctx, chosen, how)
     best_ce, best_acc = best(done, VAL_CE), best(done, VAL_ACC, lowest=False)
     assert best_ce is not None and best_acc is not None
     ce, acc = chosen.figures.get(VAL_CE, float("nan")), chosen.figures.get(VAL_ACC, 0.0)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from grader.checks import figures
+from grader.checks.search import mark_chosen
 from grader.context import CheckContext
 from grader.rubric import Outcome, ramp
 
@@ -42,10 +44,21 @@ def test_metrics(state: Hw6State) -> TestFigures | Outcome:
             return Outcome(0.0, "no trial produced weights to evaluate on the test set")
         chosen = min(done, key=lambda t: t.figures[VAL_CE])
         label = f" (the choice could not be identified: {how}; the grader used its best validation trial)"
+        how = "the best validation trial (the search's own choice could not be identified)"
+    mark_chosen(ctx, chosen, how)
     ds = ctx.dataset("mnist")
     X = np.asarray(ds.load("test", "images"), dtype=np.float64).T
     Y = np.asarray(ds.load("test", "labels"), dtype=np.float64).T
     ce, acc = evaluation.evaluate(chosen.result, X, Y)
+    s = ctx.settings
+    ctx.figure("test", {
+        "model": chosen.label(), "profile": ctx.profile.name,
+        "figures": {"test CE": figures.threshold(ce, threshold=s.test_ce, floor=s.test_ce_floor, lower_is_better=True),
+                    "test accuracy": figures.threshold(acc, threshold=s.test_accuracy, floor=s.test_accuracy_floor,
+                                                       lower_is_better=False)},
+        **figures.classification(evaluation.logits(chosen.result, X).argmax(0), Y.argmax(0), X.T,
+                                 classes=[str(d) for d in range(10)]),
+    })
     text = (f"{chosen.label()}{label}: test CE {ce:.4f}, test accuracy {acc:.2%} (the grader's forward pass on "
             f"the weights this trial returned; {ctx.profile.name} profile)")
     ctx.report("  " + text)

@@ -4,7 +4,7 @@ produce, so the feedback names the mistake in course terms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,6 +51,8 @@ class BlockVerdict:
     addendum: str = ""
     """What the further mistakes are, in words, kept when a summary message
     stands in for ``message``."""
+    error: float | None = None
+    """The block's largest absolute difference from the reference."""
 
     @property
     def mistakes(self) -> tuple[str, ...]:
@@ -176,8 +178,15 @@ def gradient_verdicts(state: HiddenState) -> Outcome | list[list[BlockVerdict]]:
 
 def _judge(blocks: Blocks, raw: np.ndarray, inst: Instance, want: Blocks, layout: Any) -> list[BlockVerdict]:
     variants = _variants(inst)
-    return [_judge_block(k, blocks[k], raw[np.sort(layout.index[k].ravel())], inst, want[k], variants)
-            for k in range(4)]
+    return [replace(_judge_block(k, blocks[k], raw[np.sort(layout.index[k].ravel())], inst, want[k], variants),
+                    error=_largest_error(blocks[k], want[k])) for k in range(4)]
+
+
+def _largest_error(got: np.ndarray, want: np.ndarray) -> float | None:
+    with np.errstate(all="ignore"):
+        error = float(np.max(np.abs(np.asarray(got, dtype=np.float64) - want))) if np.shape(got) == np.shape(want) \
+            else None
+    return error if error is not None and np.isfinite(error) else None
 
 
 def _state_row(state: HiddenState, inst: Instance, want: Blocks,
@@ -256,6 +265,11 @@ def grade_block(ctx: CheckContext, k: int) -> Outcome:
     mine = verdicts[k]
     credit = sum(v.credit for v in mine) / len(mine)
     name = "d" + BLOCKS[k]
+    errors = [v.error for v in mine if v.error is not None]
+    ctx.figures.setdefault("gradients", {})[name] = {
+        "credit": credit, "networks": len(mine), "right": sum(v.credit >= 1 for v in mine),
+        "mistakes": list(dict.fromkeys(m for v in mine for m in v.mistakes if m != "error")),
+        "largest_error": max(errors) if errors else None}
     adapted = (state.adapted_layout or "", state.adapted_orientation or "")
     if credit >= 1:
         return Outcome(1.0, f"{name} matches the reference on {len(mine)} random networks (reference verified "
