@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course_files import MNIST_IDX, REPO
+from course_files import FASHION_IDX, MNIST_IDX, REPO
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,18 @@ def mnist_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     data_dir = tmp_path_factory.mktemp("mnist-cache")
     datasets.import_idx("mnist", MNIST_IDX, data_dir=data_dir, notify=lambda message: None)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def fashion_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dataset cache holding the real Fashion-MNIST, imported from Debian's package."""
+    if not (FASHION_IDX / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"the real Fashion-MNIST is not at {FASHION_IDX}: apt-get install dataset-fashion-mnist")
+    from grader import datasets
+
+    data_dir = tmp_path_factory.mktemp("fashion-cache")
+    datasets.import_idx("fashion_mnist", FASHION_IDX, data_dir=data_dir, notify=lambda message: None)
     return data_dir
 
 

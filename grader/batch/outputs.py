@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.runner import Batch, Submission
+from grader.reporters import html
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 
@@ -148,6 +149,24 @@ def summarise(batch: Batch) -> Summary:
 def write_summary(summary: Summary, out: Path) -> None:
     (out / "summary.json").write_text(json.dumps(summary.__dict__, indent=2) + "\n", encoding="utf-8")
     (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+
+
+def write_pages(batch: Batch, summary: Summary, out: Path) -> Path:
+    """Each submission's HTML report in ``reports/`` (sharing one
+    plotly.min.js there) and ``summary.html`` linking to them."""
+    folder = out / "reports"
+    students = []
+    for submission in batch.submissions:
+        result = result_for(batch, submission)
+        page = html.write(result, folder / f"{submission.path.stem}.html", plotly_js="directory")
+        students.append({"file": submission.path.name, "students": list(submission.students),
+                         "score": result.get("score", 0), "report": f"reports/{page.name}"})
+    if not (folder / html.PLOTLY_FILE).exists() and html.plotly_available():
+        (folder / html.PLOTLY_FILE).write_text(html.plotly_javascript(), encoding="utf-8")
+    script = f"reports/{html.PLOTLY_FILE}" if html.plotly_available() else None
+    target = out / "summary.html"
+    target.write_text(html.summary_page(summary.__dict__, students, script_src=script), encoding="utf-8")
+    return target
 
 
 def summary_markdown(s: Summary) -> str:

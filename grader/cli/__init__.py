@@ -24,6 +24,7 @@ _COMMANDS = {
     "batch": ("grader.cli.batch", "batch_command"),
     "publish": ("grader.cli.publish", "publish_command"),
     "export": ("grader.cli.export", "export_group"),
+    "report": ("grader.cli.report", "report_command"),
 }
 
 

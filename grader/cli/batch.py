@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader import assignments
-from grader.batch import BatchStarted, SubmissionGraded, grade_batch, summarise, write_csv, write_results, \
-    write_summary
+from grader.batch import BatchStarted, SubmissionGraded, grade_batch, summarise, write_csv, write_pages, \
+    write_results, write_summary
 from grader.batch.outputs import Summary
 
 
@@ -64,9 +64,10 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
     csv_path = write_csv(batch, out)
     summary = summarise(batch)
     write_summary(summary, out)
+    page = write_pages(batch, summary, out)
     render(summary, console)
-    console.print(f"Wrote {csv_path}, {out / 'summary.md'} and {len(batch.submissions)} results in {out / 'results'}.",
-                  highlight=False)
+    console.print(f"Wrote {csv_path}, {out / 'summary.md'}, {page} and {len(batch.submissions)} results in "
+                  f"{out / 'results'} (their pages in {out / 'reports'}).", highlight=False)
 
 
 def render(s: Summary, console: Console) -> None:

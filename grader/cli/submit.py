@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ from rich.console import Console
 
 from grader import assignments
 from grader.grading import grade_submission
-from grader.progress import ItemStarted, Message, ProgressEvent, TrialFinished, TrialStarted
-from grader.reporters import json_reporter, terminal
+from grader.cli.live import GradingDisplay
+from grader.reporters import html, json_reporter, terminal
 
 
 @click.command("submit")
@@ -22,7 +23,8 @@ from grader.reporters import json_reporter, terminal
                    "course's data and thresholds; many have quick, a documented faster self-check).")
 @click.option("--json", "json_path", metavar="PATH|-", help="Write the result JSON to PATH, or to stdout with '-'.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also save the feedback shown here (.html for HTML, else text).")
+              help="Also save the feedback: .html for a page with the search, the test set and the gradients "
+                   "drawn (plots need the report extra), else the text shown here.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset cache folder.")
 @click.option("--timeout", type=float, help="Time budget for the whole submission, in seconds.")
 @click.option("--public-only", is_flag=True, help="Run only the checks students can see.")
@@ -40,17 +42,12 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
         raise click.BadParameter(f"{profile!r}: {assignment.id} has the profiles "
                                  f"{', '.join(sorted(assignment.profiles))}", param_hint="'--profile'")
     quiet = json_path == "-"
-    console = Console(stderr=quiet, record=report_path is not None)
-    with console.status(f"Grading {file.name} ({assignment.id})...", spinner="dots") as status:
-
-        def progress(event: ProgressEvent) -> None:
-            if isinstance(event, ItemStarted):
-                status.update(f"Grading {file.name}: {event.item.name}")
-            elif isinstance(event, (Message, TrialStarted, TrialFinished)):
-                console.print(terminal.progress_line(event), highlight=False)
-
+    console = Console(stderr=quiet)
+    limits = assignment.profile(profile).limits or assignment.limits
+    budget = timeout or limits.wall_seconds
+    with GradingDisplay(console, file.name, assignment.id, budget) as display:
         report = grade_submission(file, assignment=assignment, profile=profile, public_only=public_only,
-                                  wall_seconds=timeout, data_dir=data_dir, progress=progress,
+                                  wall_seconds=timeout, data_dir=data_dir, progress=display,
                                   isolation="strict" if isolation == "strict" else "auto")
     if quiet:
         sys.stdout.write(json_reporter.dumps(report) + "\n")
@@ -60,6 +57,8 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
             json_reporter.write(report, json_path)
     if report_path is not None:
         if report_path.suffix.lower() in (".html", ".htm"):
-            report_path.write_text(console.export_html(), encoding="utf-8")
+            html.write(report.to_json(), report_path)
         else:
-            report_path.write_text(console.export_text(), encoding="utf-8")
+            text = Console(record=True, file=io.StringIO(), width=120)
+            terminal.render(report, text)
+            report_path.write_text(text.export_text(), encoding="utf-8")

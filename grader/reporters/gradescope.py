@@ -4,7 +4,9 @@ Only Gradescope's own fields: the top-level ``score``, ``execution_time``,
 ``output``, ``visibility``, ``stdout_visibility`` and ``extra_data``; per test
 ``name``, ``number``, ``score``, ``max_score``, ``status`` (Gradescope knows
 ``passed`` and ``failed`` only: partial credit shows in the score), ``output``,
-``tags`` (the named mistakes) and ``visibility``. No leaderboard.
+``tags`` (the named mistakes) and ``visibility``. No leaderboard. Our whole
+result JSON rides in ``extra_data.result``, so ``grade report`` can draw the
+page later from the results.json alone.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def results(report: GradeReport, *, hidden_visibility: str = "after_due_date",
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"assignment": report.assignment, "profile": report.profile, "isolation": report.isolation,
-                       "students": list(students), "manual": [m.name for m in report.manual]},
+                       "students": list(students), "manual": [m.name for m in report.manual],
+                       "result": report.to_json()},
     }
 
 

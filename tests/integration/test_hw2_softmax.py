@@ -27,19 +27,6 @@ REFERENCE = REPO / "reference" / "hw2_softmax" / "solution.py"
 STUB = REPO / "assignments" / "hw2_softmax" / "homework2_softmax.py"
 FUNCTION_ITEMS = tuple(item.id for item in HW.items if not item.needs)
 DATA_ITEMS = tuple(item.id for item in HW.items if item.needs)
-FASHION_IDX = Path("/usr/share/datasets/fashion-mnist")
-
-
-@pytest.fixture(scope="session")
-def fashion_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A dataset cache holding the real Fashion-MNIST, imported from Debian's package."""
-    if not (FASHION_IDX / "train-images-idx3-ubyte.gz").is_file():
-        pytest.skip(f"the real Fashion-MNIST is not at {FASHION_IDX}: apt-get install dataset-fashion-mnist")
-    from grader import datasets
-
-    data_dir = tmp_path_factory.mktemp("fashion-cache")
-    datasets.import_idx("fashion_mnist", FASHION_IDX, data_dir=data_dir, notify=lambda message: None)
-    return data_dir
 
 
 def grade(path: Path, **options):

@@ -1,0 +1,29 @@
+"""``grade report RESULT.json --out PAGE.html``: the HTML page of a saved result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader.reporters import html
+
+
+@click.command("report")
+@click.argument("result", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the page.")
+@click.option("--plotly", "plotly_js", type=click.Choice(["inline", "directory", "none"]), default="inline",
+              show_default=True, help="inline: one self-contained page; directory: plotly.min.js beside it "
+                                      "(many pages share it); none: tables only.")
+def report_command(result: Path, out: Path, plotly_js: str) -> None:
+    """Render the HTML report of RESULT.json: a result from `grade submit --json`, `grade batch`, or the
+    results.json of the exported Gradescope autograder."""
+    try:
+        loaded = html.load(result)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="RESULT") from None
+    written = html.write(loaded, out, plotly_js=plotly_js)  # type: ignore[arg-type]
+    figures = loaded.get("figures") or {}
+    drawn = ", ".join(kind for kind in ("search", "runs", "test", "gradients") if figures.get(kind)) or "no figures"
+    click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB; {drawn})")

@@ -1,0 +1,485 @@
+"""A result as one HTML page a student would rather look at: the score, the
+per-item table with feedback and hints, the notes, and for homeworks that
+train, the search drawn (a row per trial and an interactive parallel-
+coordinates plot with the chosen trial highlighted), the learning curves the
+submission logged, the chosen model on the test set (its figures against the
+thresholds, a confusion matrix, misclassified images) and the gradient blocks.
+
+The page is rendered from the result JSON alone (``grade submit --report`` and
+``grade report RESULT.json`` give the same page). Plots use Plotly, the
+optional ``report`` extra (``pip install 'grade[report]'``): its parallel
+coordinates brush on every axis, as the W&B plot the course asks for does, and
+its JavaScript works offline. Without it the page keeps every table and says
+how to get the plots.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+PlotlyJs = Literal["inline", "directory", "none"]
+"""Where the page finds plotly.js: inlined (a self-contained page, about
+4.8 MB), ``plotly.min.js`` beside the page (many pages in one folder share
+it: batch reports), or nowhere (tables only)."""
+PLOTLY_FILE = "plotly.min.js"
+INSTALL = "pip install 'grade[report]'"
+
+_STATUS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#a40e26", "skipped": "#6e7781"}
+_STYLE = """
+body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+main{max-width:1180px;margin:0 auto;padding:24px}
+section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px 20px;margin:16px 0}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:0 0 12px}
+.sub{color:#57606a}.score{font-size:34px;font-weight:700}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eaeef2;padding:6px 8px;text-align:left;
+vertical-align:top}th{background:#f6f8fa;font-weight:600}td.num{text-align:right;white-space:nowrap}
+.status{font-weight:600;white-space:nowrap}.feedback{white-space:pre-wrap}.hint{color:#0969da;margin-top:4px}
+.chip{display:inline-block;background:#fff8c5;border:1px solid #d4a72c;border-radius:10px;padding:0 8px;
+margin:2px 4px 0 0;font-size:12px}.adapted{background:#ddf4ff;border-color:#54aeff}
+tr.chosen td{background:#dafbe1;font-weight:600}.warn{color:#9a6700}.plot{width:100%}
+.note{margin:4px 0}.grid{display:flex;flex-wrap:wrap;gap:12px}
+"""
+
+
+def render(result: Mapping[str, Any], *, plotly_js: PlotlyJs = "inline") -> str:
+    """The page for a result JSON (schema 1 or 2: a schema-1 result has no
+    figures, so the page holds the tables only)."""
+    plots = _Plots(enabled=plotly_js != "none")
+    figures = result.get("figures") or {}
+    body = [_header(result), _items(result)]
+    if figures.get("search"):
+        body.append(_search(figures["search"], plots))
+    if figures.get("runs"):
+        body.append(_runs(figures["runs"], figures.get("search"), plots))
+    if figures.get("test"):
+        body.append(_test(figures["test"], plots))
+    if figures.get("gradients"):
+        body.append(_gradients(figures["gradients"], plots))
+    body.append(_notes(result))
+    if plots.missing:
+        body.insert(1, f'<section class="warn" id="no-plots">The plots need Plotly: {_e(INSTALL)}, then render '
+                       f'this page again (grade report RESULT.json --out PAGE.html).</section>')
+    head = ""
+    if plots.used and plotly_js == "inline":
+        head = f"<script>{plots.javascript()}</script>"
+    elif plots.used and plotly_js == "directory":
+        head = f'<script src="{PLOTLY_FILE}"></script>'
+    title = f"{result.get('submission', '')} - {result.get('title') or result.get('assignment', '')}"
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{_e(title)}</title><style>{_STYLE}</style>'
+            f'{head}</head><body><main>{"".join(body)}</main>{plots.scripts()}</body></html>\n')
+
+
+def write(result: Mapping[str, Any], path: Path, *, plotly_js: PlotlyJs = "inline") -> Path:
+    """Write the page (and, in ``directory`` mode, plotly.min.js beside it once)."""
+    page = render(result, plotly_js=plotly_js)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if plotly_js == "directory" and 'src="plotly.min.js"' in page and not (path.parent / PLOTLY_FILE).exists():
+        (path.parent / PLOTLY_FILE).write_text(_Plots(enabled=True).javascript(), encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A saved result: our result JSON, or a Gradescope results.json written by
+    the exported autograder (which carries ours in ``extra_data.result``)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} holds {type(data).__name__}, not a result object")
+    inner = (data.get("extra_data") or {}).get("result") if isinstance(data.get("extra_data"), dict) else None
+    if isinstance(inner, dict):
+        return inner
+    if "tests" not in data or "score" not in data:
+        raise ValueError(f"{path} is not a grade result (no score and tests)")
+    return data
+
+
+# -- sections --------------------------------------------------------------------------------------
+
+def _header(r: Mapping[str, Any]) -> str:
+    score, top = r.get("score", 0), r.get("max_score", 0)
+    manual = sum(float(m.get("max_score", 0)) for m in r.get("manual") or [])
+    isolation = r.get("isolation", "none")
+    said = {"namespaces": "Linux namespaces", "uid": "an unprivileged uid (no namespaces)",
+            "python-hook": "Python audit hook only (fine for a self-check; the course grades with namespaces)"}
+    profile = r.get("profile", "")
+    described = f" ({_e(r['profile_description'])})" if r.get("profile_description") else ""
+    return (f'<section id="summary"><h1>{_e(r.get("title") or r.get("assignment", ""))}</h1>'
+            f'<div class="sub">{_e(r.get("submission", ""))} &middot; {_e(r.get("assignment", ""))}</div>'
+            f'<div class="score" id="score">{_n(score)} / {_n(top)}</div>'
+            + (f'<div class="sub">+ {_n(manual)} points graded by hand by the course staff</div>' if manual else "")
+            + f'<div>Profile: <b>{_e(profile)}</b>{described}</div>'
+            f'<div id="isolation">Isolation: <b>{_e(isolation)}</b> &mdash; {_e(said.get(isolation, isolation))}'
+            + (f' <span class="sub">({_e(r.get("isolation_detail", ""))})</span>' if r.get("isolation_detail") else "")
+            + f'</div><div class="sub">Graded in {float(r.get("execution_time") or 0):.1f} s</div></section>')
+
+
+def _items(r: Mapping[str, Any]) -> str:
+    rows = []
+    for t in r.get("tests") or []:
+        status = str(t.get("status", ""))
+        chips = "".join(f'<span class="chip">{_e(m)}</span>' for m in t.get("mistakes") or [])
+        chips += "".join(f'<span class="chip adapted">{_e(a)}</span>' for a in t.get("adapted") or [])
+        hint = f'<div class="hint">&rarr; {_e(t["hint"])}</div>' if t.get("hint") else ""
+        rows.append(f'<tr class="item" data-status="{_e(status)}" data-number="{_e(t.get("number", ""))}">'
+                    f'<td>{_e(t.get("number", ""))}</td><td>{_e(t.get("name", ""))}</td>'
+                    f'<td class="num">{_n(t.get("score", 0))}/{_n(t.get("max_score", 0))}</td>'
+                    f'<td class="status" style="color:{_STATUS.get(status, "#1f2328")}">{_e(status)}</td>'
+                    f'<td><div class="feedback">{_e(t.get("output", ""))}</div>{hint}{chips}</td></tr>')
+    for m in r.get("manual") or []:
+        rows.append(f'<tr class="manual"><td></td><td>{_e(m.get("name", ""))}</td>'
+                    f'<td class="num">-/{_n(m.get("max_score", 0))}</td><td class="status">by hand</td>'
+                    f'<td>graded by hand by the course staff</td></tr>')
+    return ('<section id="items"><h2>Items</h2><table><thead><tr><th>#</th><th>item</th><th>points</th>'
+            f'<th>status</th><th>feedback</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _search(s: Mapping[str, Any], plots: _Plots) -> str:
+    trials = list(s.get("trials") or [])
+    keys = list(dict.fromkeys(k for t in trials for k in (t.get("setting") or {})))
+    measures = list(dict.fromkeys(k for t in trials for k in (t.get("figures") or {})))
+    chosen = s.get("chosen")
+    head = "".join(f"<th>{_e(k)}</th>" for k in ["trial", *keys, *measures, "time"])
+    rows = []
+    for t in trials:
+        number = t.get("number")
+        cells = [f'<td class="num">{_e(number)}{" &#9733;" if number == chosen else ""}</td>']
+        cells += [f'<td class="num">{_e(_value(t.get("setting", {}).get(k)))}</td>' for k in keys]
+        if t.get("problem"):
+            cells.append(f'<td colspan="{max(1, len(measures))}" class="warn">{_e(t["problem"])}</td>')
+        else:
+            cells += [f'<td class="num">{_e(_figure(k, (t.get("figures") or {}).get(k)))}</td>' for k in measures]
+        seconds = t.get("seconds")
+        cells.append(f'<td class="num">{"" if seconds is None else f"{float(seconds):.1f} s"}</td>')
+        rows.append(f'<tr class="trial{" chosen" if number == chosen else ""}" data-trial="{_e(number)}">'
+                    f'{"".join(cells)}</tr>')
+    said = (f"the chosen trial is {chosen} ({_e(s.get('how') or '')}), highlighted" if chosen is not None
+            else "the search's choice was not identified")
+    stopped = f'<p class="warn">{_e(s["stopped"])}</p>' if s.get("stopped") else ""
+    plot = plots.add("search", _parcoords(trials, keys, measures, chosen), height=440)
+    return (f'<section id="search"><h2>Your search: {_e(s.get("function") or "")} '
+            f'({len(trials)} call(s) of {_e(s.get("trained") or "")})</h2>'
+            f'<p class="sub">The grader evaluated every trial itself on the validation set; {said}. Drag along an '
+            f'axis to pick trials out; double-click an axis to clear.</p>{stopped}{plot}'
+            f'<table id="trials"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _parcoords(trials: Sequence[Mapping[str, Any]], keys: Sequence[str], measures: Sequence[str],
+               chosen: Any) -> dict[str, Any] | None:
+    done = [t for t in trials if t.get("completed") and all(_finite((t.get("figures") or {}).get(m))
+                                                            for m in measures)]
+    if not done or not measures:
+        return None
+    colour = next((m for m in measures if "accuracy" in m), measures[0])
+    dimensions: list[dict[str, Any]] = [_dimension("trial", [t.get("number") for t in done])]
+    if chosen is not None and any(t.get("number") == chosen for t in done):
+        dimensions[0]["constraintrange"] = [chosen - 0.4, chosen + 0.4]
+    dimensions += [_dimension(k, [(t.get("setting") or {}).get(k) for t in done]) for k in keys]
+    dimensions += [_dimension(m, [(t.get("figures") or {}).get(m) for t in done]) for m in measures]
+    return {"data": [{"type": "parcoords", "dimensions": dimensions,
+                      "line": {"color": [(t.get("figures") or {}).get(colour) for t in done], "colorscale": "Viridis",
+                               "showscale": True, "colorbar": {"title": {"text": colour}}}}],
+            "layout": {"margin": {"l": 60, "r": 60, "t": 60, "b": 30}}}
+
+
+def _dimension(label: str, values: Sequence[Any]) -> dict[str, Any]:
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v) for v in values):
+        numbers = [float(v) for v in values]
+        positive = all(v > 0 for v in numbers)
+        if positive and max(numbers) / min(numbers) >= 100:  # a learning rate or alpha: a log axis
+            ticks = sorted(set(numbers))
+            return {"label": f"{label} (log)", "values": [math.log10(v) for v in numbers],
+                    "tickvals": [math.log10(v) for v in ticks], "ticktext": [f"{v:g}" for v in ticks]}
+        return {"label": label, "values": numbers}
+    names = sorted({_value(v) for v in values})
+    return {"label": label, "values": [names.index(_value(v)) for v in values],
+            "tickvals": list(range(len(names))), "ticktext": names}
+
+
+def _runs(runs: Sequence[Mapping[str, Any]], search: Mapping[str, Any] | None, plots: _Plots) -> str:
+    metrics = list(dict.fromkeys(k for run in runs for row in run.get("rows") or [] if isinstance(row, dict)
+                                 for k, v in row.items() if _finite(v) and not str(k).startswith("_")
+                                 and str(k) not in ("epoch", "step")))
+    shown = [m for m in metrics if any(w in m.lower() for w in ("loss", "ce", "acc"))] or metrics
+    parts: list[str] = []
+    for metric in shown[:4]:
+        traces = []
+        for i, run in enumerate(runs):
+            rows = [row for row in run.get("rows") or [] if isinstance(row, dict) and _finite(row.get(metric))]
+            if rows:
+                x = [row.get("epoch", row.get("_step", j)) for j, row in enumerate(rows)]
+                traces.append({"type": "scatter", "mode": "lines+markers", "name": _run_name(run, i), "x": x,
+                               "y": [row[metric] for row in rows]})
+        parts.append(plots.add(f"curves-{len(parts)}", {
+            "data": traces, "layout": {"title": {"text": metric}, "xaxis": {"title": {"text": "epoch"}, "tickformat": "d"},
+                                       "yaxis": {"title": {"text": metric}}, "legend": {"font": {"size": 10}}}},
+            height=360))
+    table = "".join(f'<tr class="run"><td>{_e(_run_name(run, i))}</td><td>{_e(run.get("project") or "")}</td>'
+                    f'<td>{_e(", ".join(f"{k}={_value(v)}" for k, v in (run.get("config") or {}).items()))}</td>'
+                    f'<td class="num">{len(run.get("rows") or [])}</td></tr>' for i, run in enumerate(runs))
+    return (f'<section id="runs"><h2>Your experiment tracking: {len(runs)} run(s) logged</h2>'
+            f'<p class="sub">Learning curves as your code logged them with wandb.log (the grader\'s offline '
+            f'stand-in recorded them).</p><div class="grid">{"".join(parts)}</div>'
+            '<table><thead><tr><th>run</th><th>project</th><th>config</th><th>rows logged</th></tr></thead>'
+            f'<tbody>{table}</tbody></table></section>')
+
+
+def _run_name(run: Mapping[str, Any], i: int) -> str:
+    if run.get("name"):
+        return str(run["name"])[:60]
+    config = run.get("config") or {}
+    shown = ", ".join(f"{k}={_value(v)}" for k, v in config.items() if isinstance(v, (int, float, str)))
+    return f"run {i + 1}" + (f" ({shown[:50]})" if shown else "")
+
+
+def _test(t: Mapping[str, Any], plots: _Plots) -> str:
+    figures = t.get("figures") or {}
+    bullets: list[str] = []
+    for name, f in figures.items():
+        if not isinstance(f, dict) or not _finite(f.get("value")):
+            continue
+        if _finite(f.get("threshold")):
+            bullets.append(plots.add(f"test-{len(bullets)}", _bullet(name, f), height=150))
+        else:
+            bullets.append(f'<p>{_e(name)}: {_e(_figure(name, f["value"]))}</p>')
+    classes = [str(c) for c in t.get("classes") or []]
+    confusion = t.get("confusion")
+    heat = plots.add("confusion", {
+        "data": [{"type": "heatmap", "z": confusion, "x": classes, "y": classes, "colorscale": "Blues",
+                  "reversescale": True, "texttemplate": "%{z}", "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>"}],
+        "layout": {"xaxis": {"title": {"text": "predicted class"}, "type": "category"},
+                   "yaxis": {"title": {"text": "true class"}, "autorange": "reversed", "type": "category"},
+                   "margin": {"l": 110, "b": 90, "t": 30}}}, height=520) if confusion else ""
+    images = _misclassified(t.get("misclassified") or [], classes, plots)
+    return (f'<section id="test"><h2>The chosen model on the test set</h2><p class="sub">{_e(t.get("model", ""))} '
+            f'&middot; {_e(t.get("profile", ""))} profile &middot; the grader\'s own forward pass (the test set never '
+            f'reaches your code)</p>{"".join(bullets)}<h2>Confusion matrix</h2>{heat}'
+            f'<h2>Some misclassified test images</h2>{images}</section>')
+
+
+def _bullet(name: str, f: Mapping[str, Any]) -> dict[str, Any]:
+    value, threshold, floor = float(f["value"]), float(f["threshold"]), float(f.get("floor", f["threshold"]))
+    accuracy = "accuracy" in name
+    low, high = (min(floor, value, threshold), max(floor, value, threshold))
+    span = high - low or 1.0
+    scale = 100 if accuracy else 1
+    better = "higher" if not f.get("lower_is_better") else "lower"
+    steps = [{"range": sorted([floor * scale, threshold * scale]), "color": "#fff8c5"}]
+    return {"data": [{"type": "indicator", "mode": "number+gauge", "value": value * scale,
+                      "number": {"suffix": "%" if accuracy else "", "valueformat": ".2f" if accuracy else ".4f"},
+                      "title": {"text": f"{name}<br><span style='font-size:11px'>threshold {threshold * scale:g}"
+                                        f"{'%' if accuracy else ''} ({better} is better), no credit at "
+                                        f"{floor * scale:g}{'%' if accuracy else ''}</span>"},
+                      "gauge": {"shape": "bullet", "axis": {"range": [(low - 0.15 * span) * scale,
+                                                                      (high + 0.15 * span) * scale]},
+                                "steps": steps, "bar": {"color": "#0969da"},
+                                "threshold": {"line": {"color": "#cf222e", "width": 3}, "value": threshold * scale}}}],
+            "layout": {"margin": {"l": 260, "r": 30, "t": 20, "b": 30}}}
+
+
+def _misclassified(examples: Sequence[Mapping[str, Any]], classes: Sequence[str], plots: _Plots) -> str:
+    usable = [e for e in examples if e.get("pixels") and e.get("side")]
+    if not usable:
+        return "<p>None kept.</p>" if not examples else "<p>(no pixels kept)</p>"
+    n = len(usable)
+    data: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "annotations": annotations}
+    for i, e in enumerate(usable):
+        side = int(e["side"])
+        grey = base64.b64decode(e["pixels"])
+        z = [[grey[r * side + c] for c in range(side)] for r in range(side)]
+        axis = "" if i == 0 else str(i + 1)
+        data.append({"type": "heatmap", "z": z, "colorscale": "Greys", "reversescale": True, "showscale": False,
+                     "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "skip"})
+        width = 1 / n
+        domain = [i * width + 0.01, (i + 1) * width - 0.01]
+        layout[f"xaxis{axis}"] = {"domain": domain, "visible": False, "anchor": f"y{axis}"}
+        layout[f"yaxis{axis}"] = {"autorange": "reversed", "visible": False, "anchor": f"x{axis}",
+                                  "scaleanchor": f"x{axis}"}
+        label = _class(classes, e.get("label"))
+        predicted = _class(classes, e.get("predicted"))
+        annotations.append({"text": f"true {label}<br>predicted {predicted}", "showarrow": False,
+                                      "xref": "paper", "yref": "paper", "x": (domain[0] + domain[1]) / 2, "y": 1.0,
+                                      "yanchor": "bottom", "font": {"size": 11}})
+    return plots.add("misclassified", {"data": data, "layout": layout}, height=200)
+
+
+def _gradients(g: Mapping[str, Mapping[str, Any]], plots: _Plots) -> str:
+    rows = []
+    for block, v in g.items():
+        credit = float(v.get("credit") or 0)
+        status = "right" if credit >= 1 else ("partly right" if credit > 0 else "wrong")
+        chips = "".join(f'<span class="chip">{_e(m)}</span>' for m in v.get("mistakes") or [])
+        error = v.get("largest_error")
+        rows.append(f'<tr class="block" data-block="{_e(block)}"><td>{_e(block)}</td><td>{_e(status)}</td>'
+                    f'<td class="num">{_e(v.get("right"))} of {_e(v.get("networks"))}</td><td>{chips}</td>'
+                    f'<td class="num">{"" if error is None else f"{float(error):.3g}"}</td></tr>')
+    return ('<section id="gradients"><h2>Gradient blocks</h2><p class="sub">Each block compared with the reference '
+            'on random networks; a wrong block is matched against the usual mistakes (summed over the batch, '
+            'transposed, regularised, relu\' as sign...).</p><table><thead><tr><th>block</th><th>verdict</th>'
+            '<th>random networks right</th><th>mistakes</th><th>largest error</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _notes(r: Mapping[str, Any]) -> str:
+    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in r.get("notes") or [])
+    errors = r.get("internal_errors") or []
+    said = (f'<p class="warn">The grader hit {len(errors)} internal error(s); the items concerned are marked '
+            f'"error". Please report this with your file.</p>' if errors else "")
+    return f'<section id="notes"><h2>Notes</h2>{notes or "<p>None.</p>"}{said}</section>'
+
+
+# -- plots -----------------------------------------------------------------------------------------
+
+class _Plots:
+    """The page's Plotly figures, drawn by one script at the end of the page."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.figures: list[tuple[str, dict[str, Any]]] = []
+        self.missing = False
+
+    @property
+    def used(self) -> bool:
+        return bool(self.figures)
+
+    def add(self, name: str, figure: dict[str, Any] | None, *, height: int) -> str:
+        if figure is None:
+            return ""
+        if not self.enabled or not _have_plotly():
+            self.missing = self.missing or self.enabled
+            return ""
+        div = f"plot-{name}"
+        figure["layout"] = {"height": height, "paper_bgcolor": "white", "font": {"size": 12},
+                            **figure.get("layout", {})}
+        self.figures.append((div, figure))
+        return (f'<div class="plot" id="{div}" data-kind="{_e(name.split("-")[0])}" '
+                f'style="min-height:{height}px"></div>')
+
+    def scripts(self) -> str:
+        if not self.figures:
+            return ""
+        specs = json.dumps({div: figure for div, figure in self.figures}, allow_nan=False, default=str)
+        specs = specs.replace("</", "<\\/")
+        return ('<script id="figures" type="application/json">' + specs + "</script><script>"
+                "const specs=JSON.parse(document.getElementById('figures').textContent);"
+                "for(const [id,f] of Object.entries(specs)){Plotly.newPlot(id,f.data,f.layout,"
+                "{displaylogo:false,responsive:true});}</script>")
+
+    @staticmethod
+    def javascript() -> str:
+        from plotly.offline import get_plotlyjs
+
+        return str(get_plotlyjs())
+
+
+def plotly_available() -> bool:
+    """Whether the optional report extra (Plotly) is installed."""
+    return _have_plotly()
+
+
+def plotly_javascript() -> str:
+    """plotly.js, as the Plotly package ships it (works offline)."""
+    return _Plots.javascript()
+
+
+def _have_plotly() -> bool:
+    try:
+        import plotly.offline  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _n(value: Any) -> str:
+    try:
+        return f"{round(float(value), 2):g}"
+    except (TypeError, ValueError):
+        return _e(value)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _value(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _figure(name: str, value: Any) -> str:
+    if not _finite(value):
+        return "" if value is None else str(value)
+    return f"{value:.2%}" if "accuracy" in name else f"{value:.4f}"
+
+
+def _class(classes: Sequence[str], index: Any) -> str:
+    return classes[index] if isinstance(index, int) and 0 <= index < len(classes) else str(index)
+
+
+def pages(results: Iterable[tuple[Mapping[str, Any], Path]], *, plotly_js: PlotlyJs = "directory") -> list[Path]:
+    """Write many pages (a batch's), sharing one plotly.min.js per folder."""
+    return [write(result, path, plotly_js=plotly_js) for result, path in results]
+
+
+def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any]], *,
+                 script_src: str | None = PLOTLY_FILE) -> str:
+    """A class's page: the score histogram, per-item pass rates, the most
+    common named mistakes with counts, and a row per submission linking to its
+    report. ``students``: {file, students, score, report (a relative link)}.
+    ``script_src``: where plotly.min.js is, relative to the page (None: no plots)."""
+    plots = _Plots(enabled=script_src is not None)
+    top = float(summary.get("max_score") or 0)
+    histogram = summary.get("histogram") or []
+    bars = plots.add("histogram", {
+        "data": [{"type": "bar", "x": [f"{low:g}-{high:g}" for low, high, _ in histogram],
+                  "y": [count for _, _, count in histogram], "marker": {"color": "#0969da"},
+                  "hovertemplate": "%{x} points: %{y} submission(s)<extra></extra>"}],
+        "layout": {"xaxis": {"title": {"text": f"score (of {top:g})"}},
+                   "yaxis": {"title": {"text": "submissions"}, "rangemode": "tozero",
+                             **({"dtick": 1} if max((c for _, _, c in histogram), default=0) <= 10 else {})},
+                   "margin": {"t": 20}}}, height=320)
+    items = list(summary.get("items") or [])
+    rates = plots.add("pass-rates", {
+        "data": [{"type": "bar", "orientation": "h", "y": [f"{i['id']} {str(i['name'])[:50]}" for i in items],
+                  "x": [100 * float(i["pass_rate"]) for i in items], "marker": {"color": "#1a7f37"},
+                  "hovertemplate": "%{y}: %{x:.0f}% passed<extra></extra>"}],
+        "layout": {"xaxis": {"title": {"text": "% of submissions with full points"}, "range": [0, 100]},
+                   "yaxis": {"autorange": "reversed", "automargin": True}, "margin": {"t": 20}}},
+        height=max(260, 26 * len(items) + 80))
+    item_rows = "".join(f'<tr class="item-rate"><td>{_e(i["id"])}</td><td>{_e(i["name"])}</td>'
+                        f'<td class="num">{_n(i["points"])}</td><td class="num">{float(i["pass_rate"]):.0%}</td>'
+                        f'<td class="num">{float(i["mean"]):.2f}</td></tr>' for i in items)
+    mistakes = "".join(f'<tr class="mistake"><td><span class="chip">{_e(tag)}</span></td><td class="num">'
+                       f'{_e(count)}</td><td>{_e(example)}</td></tr>' for tag, count, example in
+                       summary.get("mistakes") or [])
+    rows = "".join(f'<tr class="student"><td><a href="{_e(s["report"])}">{_e(s["file"])}</a></td>'
+                   f'<td>{_e(", ".join(s.get("students") or []))}</td><td class="num">{_n(s["score"])}</td></tr>'
+                   for s in students)
+    failing = "".join(f"<li>{_e(f)}: {_e(why)}</li>" for f, why in summary.get("failing") or [])
+    head = f'<script src="{_e(script_src)}"></script>' if plots.used and script_src else ""
+    body = (f'<section id="summary"><h1>{_e(summary.get("assignment", ""))}: {_e(summary.get("submissions"))} '
+            f'submissions, {_e(summary.get("students"))} students</h1><div class="score">mean '
+            f'{float(summary.get("mean") or 0):.2f} / {top:g}</div><div>median '
+            f'{float(summary.get("median") or 0):.2f}; {_e(summary.get("profile", ""))} profile</div></section>'
+            f'<section id="scores"><h2>Scores</h2>{bars}</section>'
+            f'<section id="pass-rates"><h2>Items</h2>{rates}<table><thead><tr><th>#</th><th>item</th>'
+            f'<th>points</th><th>passed</th><th>mean</th></tr></thead><tbody>{item_rows}</tbody></table></section>'
+            f'<section id="mistakes"><h2>Most common named mistakes</h2><table><thead><tr><th>mistake</th>'
+            f'<th>submissions</th><th>for example</th></tr></thead><tbody>{mistakes or "<tr><td>none</td></tr>"}'
+            f'</tbody></table></section>'
+            + (f'<section id="failing"><h2>Failing</h2><ul>{failing}</ul></section>' if failing else "")
+            + f'<section id="students"><h2>Submissions</h2><table><thead><tr><th>file (its report)</th>'
+            f'<th>students</th><th>score</th></tr></thead><tbody>{rows}</tbody></table></section>')
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(summary.get("assignment"))}'
+            f' class summary</title><style>{_STYLE}</style>{head}</head><body><main>{body}</main>'
+            f'{plots.scripts()}</body></html>\n')
