@@ -31,9 +31,10 @@ CASES = [("hw2_affine", path) for path in _files("hw2_affine", ("hw2_affine",), 
         [("hw6_mnist", path) for path in _files("hw6_mnist", ("hw6", "hw6_wild"), "homework6.py")] + \
         [("hw2_softmax", path) for path in _files("hw2_softmax", ("hw2_softmax",), "homework2_softmax.py")] + \
         [("hw3_label_smoothing", path) for path in _files("hw3_label_smoothing", ("hw3_label_smoothing",),
-                                                          "homework3_label_smoothing.py")]
+                                                          "homework3_label_smoothing.py")] + \
+        [("gd_shallow", path) for path in _files("gd_shallow", ("gd_shallow",), "gd_shallow.py")]
 PREFIX = {"hw2_affine": "homework2_affine_", "hw6_mnist": "homework6_", "hw2_softmax": "homework2_softmax_",
-          "hw3_label_smoothing": "homework3_"}
+          "hw3_label_smoothing": "homework3_", "gd_shallow": "gd_shallow_"}
 
 
 def outcomes(report) -> dict[str, tuple]:
