@@ -41,18 +41,14 @@ class Files:
 def files(settings: Any, data_dir: Path) -> Files | None:
     """The prepared training and validation files for these settings (made on first use)."""
     from grader import datasets
-    from grader.datasets.subset import choose_rows
+    from grader.datasets.subset import train_validation_rows
 
     ds = datasets.available(DATASET, data_dir=data_dir)
     if ds is None:
         return None
     labels = np.asarray(ds.load("train", "labels"))
-    val = choose_rows(labels, CLASSES, size=settings.validation_size, method="stratified", seed=0)
-    keep = np.ones(len(labels), dtype=bool)
-    keep[val] = False
-    train = np.flatnonzero(keep)
-    if settings.train_subset:
-        train = train[choose_rows(labels[train], CLASSES, size=settings.train_subset, method="stratified", seed=0)]
+    train, val = train_validation_rows(labels, CLASSES, validation_size=settings.validation_size,
+                                       train_subset=settings.train_subset)
     sources = [("train", "images"), ("train", "labels")]
 
     def made(part: str, rows: np.ndarray) -> tuple[Path, Path]:

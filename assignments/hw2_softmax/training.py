@@ -57,16 +57,10 @@ class Files:
 
 def _rows(ds: LocalDataset, settings: Any) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, validation rows) of the training file."""
-    from grader.datasets.subset import choose_rows
+    from grader.datasets.subset import train_validation_rows
 
-    labels = np.asarray(ds.load("train", "labels"))
-    val = choose_rows(labels, CLASSES, size=settings.validation_size, method="stratified", seed=0)
-    keep = np.ones(len(labels), dtype=bool)
-    keep[val] = False
-    train = np.flatnonzero(keep)
-    if settings.train_subset:
-        train = train[choose_rows(labels[train], CLASSES, size=settings.train_subset, method="stratified", seed=0)]
-    return train, val
+    return train_validation_rows(np.asarray(ds.load("train", "labels")), CLASSES,
+                                 validation_size=settings.validation_size, train_subset=settings.train_subset)
 
 
 def files(settings: Any, data_dir: Path) -> Files | None:

@@ -66,6 +66,20 @@ def choose_rows(labels: np.ndarray, n_classes: int, *, size: int, method: str, s
     return np.sort(np.concatenate(chosen))
 
 
+def train_validation_rows(labels: np.ndarray, n_classes: int, *, validation_size: int, train_subset: int = 0,
+                          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, validation rows) of a training file: a stratified
+    validation split carved out, the rest to train on, or a stratified
+    ``train_subset`` of the rest (0: all of it)."""
+    val = choose_rows(labels, n_classes, size=validation_size, method="stratified", seed=seed)
+    keep = np.ones(len(labels), dtype=bool)
+    keep[val] = False
+    train = np.flatnonzero(keep)
+    if train_subset:
+        train = train[choose_rows(labels[train], n_classes, size=train_subset, method="stratified", seed=seed)]
+    return train, val
+
+
 def _quotas(size: int, n_classes: int) -> list[int]:
     base, extra = divmod(size, n_classes)
     return [base + (1 if k < extra else 0) for k in range(n_classes)]

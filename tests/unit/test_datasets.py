@@ -257,3 +257,15 @@ def test_the_lock_file_is_versioned_json(tiny):
     data = json.loads((root / "sha256.lock.json").read_text())
     assert data["schema_version"] == 1 and data["dataset"] == "tiny"
     assert set(data["files"]["tiny_train_images.npy"]) == {"sha256", "size", "mtime_ns", "source", "verified_at"}
+
+
+def test_train_validation_rows_carves_a_stratified_split_and_an_optional_subset():
+    from grader.datasets.subset import train_validation_rows
+
+    labels = np.repeat(np.arange(10), 50)
+    train, val = train_validation_rows(labels, 10, validation_size=100)
+    assert len(val) == 100 and len(train) == 400 and not set(train) & set(val)
+    assert np.bincount(labels[val]).tolist() == [10] * 10
+    small, same_val = train_validation_rows(labels, 10, validation_size=100, train_subset=50)
+    assert np.array_equal(same_val, val) and len(small) == 50 and set(small) <= set(train)
+    assert np.bincount(labels[small]).tolist() == [5] * 10
