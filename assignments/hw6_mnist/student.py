@@ -522,6 +522,15 @@ class Hw6Submission:
         return False
 
 
+def largest_error(got: np.ndarray, want: np.ndarray) -> float | None:
+    """The largest absolute difference of two same-shaped blocks (None: other shapes or not finite)."""
+    if np.shape(got) != np.shape(want):
+        return None
+    with np.errstate(all="ignore"):
+        error = float(np.max(np.abs(np.asarray(got, dtype=np.float64) - want)))
+    return error if np.isfinite(error) else None
+
+
 def loss_value(result: CallResult) -> tuple[float | None, float]:
     """A loss call's number and the precision it was computed in."""
     if not result.ok:

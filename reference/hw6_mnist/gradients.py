@@ -16,7 +16,7 @@ from grader.rubric import Outcome
 from . import solution
 from .evaluation import Instance
 from .layout import BLOCKS, Blocks
-from .student import STATE_CREDIT, Gradient, RTOL, failed
+from .student import STATE_CREDIT, Gradient, RTOL, failed, largest_error
 
 if TYPE_CHECKING:
     from .hidden import HiddenState
@@ -179,14 +179,7 @@ def gradient_verdicts(state: HiddenState) -> Outcome | list[list[BlockVerdict]]:
 def _judge(blocks: Blocks, raw: np.ndarray, inst: Instance, want: Blocks, layout: Any) -> list[BlockVerdict]:
     variants = _variants(inst)
     return [replace(_judge_block(k, blocks[k], raw[np.sort(layout.index[k].ravel())], inst, want[k], variants),
-                    error=_largest_error(blocks[k], want[k])) for k in range(4)]
-
-
-def _largest_error(got: np.ndarray, want: np.ndarray) -> float | None:
-    with np.errstate(all="ignore"):
-        error = float(np.max(np.abs(np.asarray(got, dtype=np.float64) - want))) if np.shape(got) == np.shape(want) \
-            else None
-    return error if error is not None and np.isfinite(error) else None
+                    error=largest_error(blocks[k], want[k])) for k in range(4)]
 
 
 def _state_row(state: HiddenState, inst: Instance, want: Blocks,
@@ -195,10 +188,10 @@ def _state_row(state: HiddenState, inst: Instance, want: Blocks,
     same data keeps state in globals: its math is graded on that call, and
     each block keeps STATE_CREDIT of what it earns. A gradCE that answers the
     same either way (``first``, the plain call's verdicts) keeps no state."""
-    found = state.after_fce(inst)
-    if found is None or found.blocks is None or found.raw is None:
+    after = state.after_fce(inst)
+    if after is None or after.blocks is None or after.raw is None:
         return None
-    row = _judge(found.blocks, found.raw, inst, want, state.layout)
+    row = _judge(after.blocks, after.raw, inst, want, state.layout)
     if not any(v.credit > 0 for v in row):
         return None
     if first is not None and sum(v.credit for v in row) <= sum(v.credit for v in first):

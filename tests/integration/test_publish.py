@@ -28,12 +28,14 @@ STUB_NAMES = {
     "hw2_softmax": "homework2_softmax_yourname.py",
     "hw3_label_smoothing": "homework3_yourname.py",
     "hw6_mnist": "homework6_yourname.py",
+    "gd_shallow": "gd_shallow_yourname.py",
 }
 SEEDS = {  # each reference/<id>/hidden.py's hidden_seed
     "hw2_affine": "affine-7f3c1e9b",
     "hw2_softmax": "softmax-9d27e4a1c0",
     "hw3_label_smoothing": "smoothing-5d82a0c7e1",
     "hw6_mnist": "mnist-3c9e1f70b2",
+    "gd_shallow": "quartic-shallow-7e1c",
 }
 ALL = sorted(STUB_NAMES)
 # A line of the reference solution (the heart of the backward recursion).
