@@ -321,9 +321,9 @@ def _gradients(g: Mapping[str, Mapping[str, Any]], plots: _Plots) -> str:
                     f'<td class="num">{_e(v.get("right"))} of {_e(v.get("networks"))}</td><td>{chips}</td>'
                     f'<td class="num">{"" if error is None else f"{float(error):.3g}"}</td></tr>')
     return ('<section id="gradients"><h2>Gradient blocks</h2><p class="sub">Each block compared with the reference '
-            'on random networks; a wrong block is matched against the usual mistakes (summed over the batch, '
+            'on hidden random instances; a wrong block is matched against the usual mistakes (summed over the batch, '
             'transposed, regularised, relu\' as sign...).</p><table><thead><tr><th>block</th><th>verdict</th>'
-            '<th>random networks right</th><th>mistakes</th><th>largest error</th></tr></thead>'
+            '<th>random instances right</th><th>mistakes</th><th>largest error</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></section>')
 
 

@@ -136,6 +136,7 @@ def _variants(params: tuple[np.ndarray, ...], X: np.ndarray, Y: np.ndarray) -> d
 def gradients_hidden(ctx: CheckContext) -> Outcome:
     cases = _cases(ctx, "2.3")[:3]
     per_block = np.zeros(4)
+    errors: list[list[float]] = [[], [], [], []]
     found_mistakes: dict[str, tuple[list[str], str]] = {}
 
     def named(mistake: str, block: str, said: str) -> None:
@@ -158,6 +159,12 @@ def gradients_hidden(ctx: CheckContext) -> Outcome:
             found = compare(got[k], want[k], rtol=RTOL, atol=1e-10,
                             factors={"the batch size n": n, "-1 (a flipped sign)": -1.0})
             name = "d" + BLOCKS[k]
+            mine = as_array(got[k])[0]
+            if mine is not None and mine.size == want[k].size:
+                with np.errstate(all="ignore"):
+                    error = float(np.max(np.abs(mine.reshape(want[k].shape) - want[k])))
+                if np.isfinite(error):
+                    errors[k].append(error)
             if found.ok:
                 per_block[k] += 1
             elif found.mistake == "scaled" and found.factor is not None and np.isclose(found.factor, n, rtol=1e-3):
@@ -173,6 +180,12 @@ def gradients_hidden(ctx: CheckContext) -> Outcome:
                 else:
                     named(f"wrong-{name}", name, found.message)
     fractions = per_block / len(cases)
+    for k, block in enumerate(BLOCKS):
+        ctx.figures.setdefault("gradients", {})["d" + block] = {
+            "credit": float(fractions[k]), "networks": len(cases), "right": int(per_block[k]),
+            "mistakes": [m for m, (blocks, _) in found_mistakes.items() if "d" + block in blocks
+                         and not m.startswith("wrong-")],
+            "largest_error": max(errors[k]) if errors[k] else None}
     right = [f"d{b}" for b, x in zip(BLOCKS, fractions) if x == 1]
     text = (f"{', '.join(right) or 'no block'} right on {len(cases)} random networks"
             + "".join(f"; {', '.join(blocks)}: {said}" for blocks, said in found_mistakes.values()))

@@ -58,6 +58,11 @@ def _block(ctx: CheckContext, regularised: bool, part: int, name: str) -> Outcom
     if isinstance(found, Outcome):
         return found
     what = f"{name} on {len(found)} hidden random problems" + (" with alpha > 0" if regularised else "")
+    verdicts = [pair[part] for pair in found]
+    ctx.figures.setdefault("gradients", {})[name + (" (alpha > 0)" if regularised else "")] = {
+        "credit": sum(v.credit for v in verdicts) / len(verdicts), "networks": len(verdicts),
+        "right": sum(v.credit >= 1 for v in verdicts), "largest_error": None,
+        "mistakes": list(dict.fromkeys(v.mistake for v in verdicts if v.mistake))}
     return outcome_of(state, [pair[part] for pair in found], f"{name} matches the reference on {len(found)} hidden "
                       f"random problems" + (" with alpha > 0" if regularised else ""), what=f"gradient: {what}")
 
