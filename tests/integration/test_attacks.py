@@ -1,6 +1,8 @@
 """Attacks that go around Python, each a real hostile submission graded through
 the real sandbox (``tests/data/attacks/``: the hw2_affine reference with one
-function replaced by the attack, or the attack added).
+function replaced by the attack, or the attack added; the reference and the
+helpers every attack shares live once in ``attacks/parts/`` and are put in
+place by ``attack_text``).
 
 Every attack is graded at the ``namespaces`` level (the default here), and the
 test asserts, whatever the attack did:
@@ -77,6 +79,18 @@ from grader.sandbox import isolation
 from grader.sandbox.subprocess_session import WORK_BYTES
 
 ATTACKS = Path(__file__).resolve().parents[1] / "data" / "attacks"
+
+
+def attack_text(name: str) -> str:
+    """An attack file with its shared parts put in place: @HONEST@ (the hw2_affine
+    reference it starts from) and @TOOLKIT@ (placeholders, libc, helpers), from
+    ``attacks/parts/``, each from its first line of code on."""
+    text = (ATTACKS / f"{name}.py").read_text()
+    honest = (ATTACKS / "parts" / "honest.py").read_text()
+    toolkit = (ATTACKS / "parts" / "toolkit.py").read_text()
+    honest = honest[honest.index("from __future__ import annotations"):]
+    toolkit = toolkit[toolkit.index("# ------------------------------ the attack"):]
+    return text.replace("@HONEST@\n", honest, 1).replace("@TOOLKIT@\n", toolkit, 1)
 REFERENCE = REPO / "reference" / "hw2_affine" / "solution.py"
 CALL_SECONDS = 2
 GRADING_SECONDS = 30
@@ -369,7 +383,7 @@ class Arena:
         return sorted(set(found))
 
     def source(self, name: str, *, grader_pid: int | None = None, flood_mb: int = 512) -> str:
-        text = (ATTACKS / f"{name}.py").read_text()
+        text = attack_text(name)
         values = {"TOKEN": self.token, "PORT": str(self.listener.port), "COURSE": str(self.course),
                   "CHECKOUT": str(REPO), "FOLDER": str(self.folder), "CACHE": str(self.cache),
                   "GRADER_PID": str(self.grader_pid if grader_pid is None else grader_pid), "PROTECT": str(os.getpid()),
