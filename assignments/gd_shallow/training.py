@@ -219,12 +219,11 @@ def chosen_on_test(state: GdState) -> TestFigures | Outcome:
     ce, acc = network.evaluate(trial.result, X, Y)
     s = ctx.settings
     logp = network.log_probabilities(trial.result, X)
-    ctx.figure("test", {
-        "model": trial.label(), "profile": ctx.profile.name,
-        "figures": {"test accuracy": figures.threshold(acc, threshold=s.test_accuracy, floor=s.test_accuracy_floor,
-                                                       lower_is_better=False), "test CE": {"value": ce}},
-        **figures.classification(logp.argmax(1), Y.argmax(1), X, classes=CLASS_NAMES),
-    })
+    figures.leave_test(ctx, model=trial.label(), predicted=logp.argmax(1), labels=Y.argmax(1), images=X,
+                       classes=CLASS_NAMES, measured={
+                           "test accuracy": figures.threshold(acc, threshold=s.test_accuracy,
+                                                              floor=s.test_accuracy_floor, lower_is_better=False),
+                           "test CE": {"value": ce}})
     ctx.report(f"  chosen {trial.label()}: test accuracy {acc:.2%}")
     return TestFigures(trial.result, ce, acc, trial.label())
 

@@ -225,13 +225,11 @@ def test_figures(state: Hw2State) -> TestFigures | Outcome:
     Y = np.eye(CLASSES)[np.asarray(ds.load("test", "labels"))]
     ce, acc = evaluation.evaluate(W, b, X, Y)
     s = ctx.settings
-    ctx.figure("test", {
-        "model": label, "profile": ctx.profile.name,
-        "figures": {"test accuracy": figures.threshold(acc, threshold=s.test_accuracy, floor=s.test_accuracy_floor,
-                                                       lower_is_better=False),
-                    "test CE": {"value": ce}},
-        **figures.classification(evaluation.logits(W, b, X).argmax(1), Y.argmax(1), X, classes=CLASS_NAMES),
-    })
+    figures.leave_test(ctx, model=label, predicted=evaluation.logits(W, b, X).argmax(1), labels=Y.argmax(1),
+                       images=X, classes=CLASS_NAMES, measured={
+                           "test accuracy": figures.threshold(acc, threshold=s.test_accuracy,
+                                                              floor=s.test_accuracy_floor, lower_is_better=False),
+                           "test CE": {"value": ce}})
     text = (f"{label}: test accuracy {acc:.2%}, test CE {ce:.4f} (the grader's evaluation of the W, b it returned; "
             f"{ctx.profile.name} profile)")
     ctx.report("  " + text)

@@ -51,14 +51,12 @@ def test_metrics(state: Hw6State) -> TestFigures | Outcome:
     Y = np.asarray(ds.load("test", "labels"), dtype=np.float64).T
     ce, acc = evaluation.evaluate(chosen.result, X, Y)
     s = ctx.settings
-    ctx.figure("test", {
-        "model": chosen.label(), "profile": ctx.profile.name,
-        "figures": {"test CE": figures.threshold(ce, threshold=s.test_ce, floor=s.test_ce_floor, lower_is_better=True),
-                    "test accuracy": figures.threshold(acc, threshold=s.test_accuracy, floor=s.test_accuracy_floor,
-                                                       lower_is_better=False)},
-        **figures.classification(evaluation.logits(chosen.result, X).argmax(0), Y.argmax(0), X.T,
-                                 classes=[str(d) for d in range(10)]),
-    })
+    figures.leave_test(ctx, model=chosen.label(), predicted=evaluation.logits(chosen.result, X).argmax(0),
+                       labels=Y.argmax(0), images=X.T, classes=[str(d) for d in range(10)], measured={
+                           "test CE": figures.threshold(ce, threshold=s.test_ce, floor=s.test_ce_floor,
+                                                        lower_is_better=True),
+                           "test accuracy": figures.threshold(acc, threshold=s.test_accuracy,
+                                                              floor=s.test_accuracy_floor, lower_is_better=False)})
     text = (f"{chosen.label()}{label}: test CE {ce:.4f}, test accuracy {acc:.2%} (the grader's forward pass on "
             f"the weights this trial returned; {ctx.profile.name} profile)")
     ctx.report("  " + text)

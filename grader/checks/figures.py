@@ -6,9 +6,12 @@ student code."""
 from __future__ import annotations
 
 import base64
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from grader.context import CheckContext
 
 SHOWN = 8
 """Misclassified test images kept for the report."""
@@ -47,3 +50,11 @@ def grey_levels(image: np.ndarray) -> str:
 def threshold(value: float, *, threshold: float, floor: float, lower_is_better: bool) -> dict[str, Any]:
     """A test figure against the rubric's threshold and the floor of its ramp."""
     return {"value": value, "threshold": threshold, "floor": floor, "lower_is_better": lower_is_better}
+
+
+def leave_test(ctx: CheckContext, *, model: str, measured: Mapping[str, Mapping[str, Any]], predicted: np.ndarray,
+               labels: np.ndarray, images: np.ndarray | None, classes: Sequence[str]) -> None:
+    """The report's ``test`` figure: the chosen model, its test figures
+    (``threshold(...)`` or ``{"value": ...}`` each), and ``classification``."""
+    ctx.figure("test", {"model": model, "profile": ctx.profile.name, "figures": dict(measured),
+                        **classification(predicted, labels, images, classes=classes)})
