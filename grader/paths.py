@@ -16,43 +16,66 @@ MIRROR_ENV = "GRADER_MIRROR"
 
 
 COURSE_MARKER = "course.toml"
-"""Marks a folder as a course (a student release has one): found from the
-working folder upward when ``GRADER_COURSE_DIR`` is not set."""
+"""Marks a folder as a course (a student release and the Gradescope bundle
+have one)."""
+
+
+def is_course(folder: Path) -> bool:
+    """Whether ``folder`` is a course folder, by what it holds: ``assignments/``
+    beside ``course.toml``, ``reference/`` or ``datasets/``."""
+    return (folder / "assignments").is_dir() and any(
+        (folder / name).exists() for name in (COURSE_MARKER, "reference", "datasets"))
 
 
 def course_dir() -> Path:
-    """The folder holding ``assignments/``, ``reference/`` and ``datasets/``.
+    """The folder holding ``assignments/`` (and ``reference/``, ``datasets/``).
 
-    ``GRADER_COURSE_DIR`` wins; then the nearest folder, from the working
-    folder upward, holding ``course.toml`` (a student release); otherwise the
-    checkout the package lives in.
+    ``GRADER_COURSE_DIR`` wins; then the nearest course folder from the working
+    folder upward (a student release, a checkout); then the checkout the
+    package was installed from in editable mode. Where the package itself was
+    installed (site-packages, a pipx environment) is never taken for a course.
     """
     env = os.environ.get(COURSE_DIR_ENV)
-    root = Path(env) if env else _marked() or Path(__file__).resolve().parent.parent
-    if not (root / "assignments").is_dir():
+    if env:
+        root = Path(env).expanduser().resolve()
+        if not (root / "assignments").is_dir():
+            raise ConfigError(f"{COURSE_DIR_ENV}={env} is not a course folder (it has no assignments/ folder)")
+        return root
+    try:
+        here: Path | None = Path.cwd()
+    except OSError:  # the working folder was deleted
+        here = None
+    root = (find_course(here) if here else None) or checkout_dir()
+    if root is None:
         raise ConfigError(
-            f"no course folder at {root} (it needs an assignments/ folder); "
-            f"set {COURSE_DIR_ENV} to the folder that holds assignments/ and reference/"
-        )
+            "no course folder here: run grade from the course's folder (a student release holds course.toml and "
+            f"assignments/), or set {COURSE_DIR_ENV} to the folder that holds assignments/")
     return root
 
 
-def _marked() -> Path | None:
-    try:
-        here = Path.cwd().resolve()
-    except OSError:
-        return None
-    for folder in (here, *here.parents):
-        if (folder / COURSE_MARKER).is_file() and (folder / "assignments").is_dir():
-            return folder
-    return None
+def use_course_of(file: Path) -> None:
+    """Grade ``file`` in the course folder it lies in, if any (a student
+    release), wherever ``grade`` was started from: ``GRADER_COURSE_DIR`` is
+    set to it for this process unless it is set already."""
+    if not os.environ.get(COURSE_DIR_ENV):
+        found = find_course(file.parent)
+        if found is not None:
+            os.environ[COURSE_DIR_ENV] = str(found)
+
+
+def find_course(start: Path) -> Path | None:
+    """The nearest course folder at ``start`` or above it."""
+    here = start.resolve()
+    return next((folder for folder in (here, *here.parents) if is_course(folder)), None)
 
 
 def checkout_dir() -> Path | None:
-    """The course folder the grader package itself came with, if any: hidden
-    files there must stay out of reach even when another course is graded."""
+    """The course checkout the grader package lives in (an editable install or
+    a run from the source tree), if it is one: its hidden files stay out of
+    reach of student code even when another course is graded. None for an
+    installed package, whose parent folder is the environment's."""
     root = Path(__file__).resolve().parent.parent
-    return root if (root / "reference").is_dir() else None
+    return root if is_course(root) else None
 
 
 def assignments_dir() -> Path:

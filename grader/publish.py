@@ -26,7 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import paths, plugin
+from grader import distribution, paths, plugin
 from grader.assignments import Assignment
 from grader.errors import UsageError
 
@@ -98,23 +98,12 @@ def _build(assignment: Assignment, root: Path) -> None:
         shutil.copyfile(paths.dataset_manifests_dir() / f"{name}.toml", root / "datasets" / f"{name}.toml")
     shutil.copyfile(assignment.folder / assignment.stub, root / stub_name(assignment))
     shutil.copyfile(assignment.folder / assignment.handout, root / "handout.md")
-    _grader_source(root / "grader-source")
+    distribution.copy_source(root / "grader-source")
     (root / "README.md").write_text(_readme(assignment), encoding="utf-8")
 
 
-def _grader_source(folder: Path) -> None:
-    """The grader package and its build file: installable with pip, nothing else."""
-    package = Path(__file__).resolve().parent
-    shutil.copytree(package, folder / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    project = package.parent / "pyproject.toml"
-    if project.is_file():
-        shutil.copyfile(project, folder / "pyproject.toml")
-    (folder / "README.md").write_text("# grade\n\nThe grader: `pip install .`, then `grade submit FILE`.\n",
-                                      encoding="utf-8")
-
-
 def _readme(assignment: Assignment) -> str:
-    install = "    pip install ./grader-source"
+    install = f"    pip install {distribution.install_argument('./grader-source')}"
     return f"""# {assignment.title}
 
 Your starting file is `{stub_name(assignment)}`: rename it after yourself (keep the
@@ -123,7 +112,8 @@ Your starting file is `{stub_name(assignment)}`: rename it after yourself (keep 
 
 ## Checking your work
 
-Install the grader once (Python 3.10 or newer):
+Install the grader once (Python 3.10 or newer; in a virtual environment if you like), with
+the libraries your file may import (numpy, scipy, matplotlib, scikit-learn, pandas, tqdm):
 
 {install}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from grader import assignments
+from grader import assignments, paths
 from grader.grading import grade_submission
 from grader.cli.live import GradingDisplay
 from grader.reporters import html, json_reporter, terminal
@@ -37,6 +37,7 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
     """Grade FILE in a sandbox and explain every lost point."""
     if not file.is_file():
         raise click.UsageError(f"no such file: {file}")
+    paths.use_course_of(file)
     assignment = assignments.get(assignment_id) if assignment_id else assignments.detect(file.name)
     if profile is not None and profile not in assignment.profiles:
         raise click.BadParameter(f"{profile!r}: {assignment.id} has the profiles "

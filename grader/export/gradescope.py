@@ -24,7 +24,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from grader import paths, plugin
+from grader import distribution, paths, plugin
 from grader.assignments import Assignment
 from grader.errors import UsageError
 from grader.reporters.gradescope import VISIBILITIES
@@ -85,11 +85,7 @@ def export(assignment: Assignment, out: Path, *, profile: str | None = None, iso
         for name in assignment.datasets:
             shutil.copyfile(paths.dataset_manifests_dir() / f"{name}.toml", course / "datasets" / f"{name}.toml")
         (course / paths.COURSE_MARKER).write_text(f"schema_version = 1\nassignment = \"{assignment.id}\"\n")
-        package = Path(__file__).resolve().parent.parent
-        shutil.copytree(package, root / "grader-source" / "grader", ignore=ignore)
-        if (package.parent / "pyproject.toml").is_file():
-            shutil.copyfile(package.parent / "pyproject.toml", root / "grader-source" / "pyproject.toml")
-        (root / "grader-source" / "README.md").write_text("# grade\n")
+        distribution.copy_source(root / "grader-source")
         (root / "requirements.txt").write_text("\n".join(REQUIREMENTS) + "\n")
         (root / "gradescope.json").write_text(json.dumps(
             {"assignment": assignment.id, "profile": chosen, "isolation": isolation,
