@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 
 from grader.errors import SandboxError
 from grader.sandbox import isolation as isolation_mode
+from grader.sandbox import ownership
 
 ZYGOTE = Path(__file__).resolve().parent / "zygote.py"
 _START_SECONDS = 60.0
@@ -92,7 +93,7 @@ class Zygote:
 
     def __init__(self, available: isolation_mode.Available, key: ViewKey) -> None:
         self.key = key
-        self.root = isolation_mode.private_folder("zygote")
+        self.root = ownership.private_folder("zygote")
         os.chmod(self.root, 0o711)  # children reach their own folders, list nobody's
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._lock = threading.Lock()
@@ -128,7 +129,7 @@ class Zygote:
             self.close()
             raise SandboxError("the zygote failed to start: " + self._stderr())
         self._control.settimeout(None)
-        self.cgroup = isolation_mode.Cgroup.create(f"{os.getpid()}-zygote-{id(self) % 100_000}",
+        self.cgroup = ownership.Cgroup.create(f"{os.getpid()}-zygote-{id(self) % 100_000}",
                                                    key.memory_bytes + MEMORY_SLACK, key.processes)
         self.capped = bool(self.cgroup and self.cgroup.add(self.process.pid))
         threading.Thread(target=self._read, daemon=True).start()

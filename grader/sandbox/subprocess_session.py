@@ -31,6 +31,7 @@ from grader import paths
 from grader.errors import HarnessError, SandboxError
 from grader.sandbox import forking
 from grader.sandbox import isolation as isolation_mode
+from grader.sandbox import ownership
 from grader.sandbox import wire
 from grader.sandbox.session import (
     Call, CallResult, Event, EventHandler, ImportMode, ImportResult, Limits, StudentError, StudentSession,
@@ -238,7 +239,7 @@ class SubprocessSession(StudentSession):
         self.mode = isolation
         self.available = isolation_mode.choose(isolation)
         self._uid = isolation_mode.child_uid(next(_SESSIONS)) if self.available.root else None
-        self._cgroup: isolation_mode.Cgroup | None = None
+        self._cgroup: ownership.Cgroup | None = None
         self.capped = False
         """The child's process tree ran in a cgroup capping its memory and processes."""
         self.submission = Path(submission)
@@ -313,7 +314,7 @@ class SubprocessSession(StudentSession):
             self._workdir = zygote.new_workdir()  # made inside the zygote's tmpfs, by the zygote
             self._forked_from = zygote
         elif self._workdir is None:
-            self._workdir = isolation_mode.private_folder("run")
+            self._workdir = ownership.private_folder("run")
             copy = Path(self._workdir) / f"{self.module_name}.py"
             shutil.copyfile(self.submission, copy)
             if self._uid is not None:  # the child's own uid owns its folder, and nothing else
@@ -363,7 +364,7 @@ class SubprocessSession(StudentSession):
     def _cap(self, child: _Child) -> None:
         """Put the child's process tree in a cgroup of its own, where possible."""
         if self._cgroup is None:
-            self._cgroup = isolation_mode.Cgroup.create(f"{os.getpid()}-{self._uid or 0}-{next(_SESSIONS)}",
+            self._cgroup = ownership.Cgroup.create(f"{os.getpid()}-{self._uid or 0}-{next(_SESSIONS)}",
                                                         self.limits.memory_mb * 1024 * 1024,
                                                         guard_processes())
         if self._cgroup is not None and self._cgroup.add(child.process.pid):
