@@ -57,8 +57,8 @@ def pyproject_from_metadata() -> str:
     lines = [
         "[build-system]", 'requires = ["setuptools>=68"]', 'build-backend = "setuptools.build_meta"', "",
         "[project]", f"name = {json.dumps(DISTRIBUTION)}", f"version = {json.dumps(meta.version)}",
-        f"description = {json.dumps(meta.metadata.get('Summary') or '')}",
-        f"requires-python = {json.dumps(meta.metadata.get('Requires-Python') or '>=3.10')}",
+        f"description = {json.dumps(_field(meta, 'Summary') or '')}",
+        f"requires-python = {json.dumps(_field(meta, 'Requires-Python') or '>=3.10')}",
         f"dependencies = {json.dumps(required)}", "",
         "[project.optional-dependencies]", *(f"{name} = {json.dumps(items)}" for name, items in extras.items()), "",
         "[project.scripts]", *(f"{name} = {json.dumps(value)}" for name, value in scripts.items()), "",
@@ -66,6 +66,11 @@ def pyproject_from_metadata() -> str:
         "[tool.setuptools.package-data]", 'grader = ["py.typed"]', "",
     ]
     return "\n".join(lines)
+
+
+def _field(meta: importlib.metadata.Distribution, name: str) -> str | None:
+    found = meta.metadata.get_all(name)
+    return str(found[0]) if found else None
 
 
 def split_extra(line: str) -> tuple[str, str | None]:

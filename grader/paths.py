@@ -45,12 +45,12 @@ def course_dir() -> Path:
         here: Path | None = Path.cwd()
     except OSError:  # the working folder was deleted
         here = None
-    root = (find_course(here) if here else None) or checkout_dir()
-    if root is None:
+    found = (find_course(here) if here else None) or checkout_dir()
+    if found is None:
         raise ConfigError(
             "no course folder here: run grade from the course's folder (a student release holds course.toml and "
             f"assignments/), or set {COURSE_DIR_ENV} to the folder that holds assignments/")
-    return root
+    return found
 
 
 def use_course_of(file: Path) -> None:

@@ -614,7 +614,7 @@ def _library_path(deny: tuple[str, ...] = (), roots: tuple[Path, ...] | None = N
     environment inside the checkout is fine: its site-packages lies in a
     library root."""
     checkout = paths.checkout_dir()
-    denied = [Path(path).resolve() for path in (*deny, *([checkout] if checkout else []))]
+    denied = [Path(path).resolve() for path in (*deny, *((str(checkout),) if checkout else ()))]
     usable = [root for root in (roots if roots is not None else library_roots())
               if not any(root == d or root in d.parents for d in denied)]
     first = startup if startup is not None else _startup_folder()
