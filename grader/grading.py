@@ -18,7 +18,8 @@ from typing import Any, Callable, Collection
 
 from grader import paths, plugin
 from grader.assignments import Assignment, Profile, module_name
-from grader.checks.diagnostics import explain
+from grader.checks import source
+from grader.checks.diagnostics import explain, not_graded
 from grader.context import CheckContext
 from grader.errors import HarnessError, UsageError
 from grader.plugin import LoadedPlugin
@@ -32,23 +33,35 @@ MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
 SessionFactory = Callable[..., StudentSession]
 INTERNAL = ("the grader failed while checking this item (an internal error: please report it to the course "
             "staff); it scores 0 until they look at it")
+UNREADABLE = "not graded: the file could not be read as Python source (the notes say why)"
+SHOWN_SET_ASIDE = 8
+"""How many set-aside places the note lists before it says how many more there are."""
 
 
 def _import_notes(imported: ImportResult) -> list[str]:
+    """When only the definitions could be imported: why, and each place set
+    aside, by line and with its code (``line 3: import torch``)."""
     if imported.mode != "definitions" or imported.first_error is None:
         return []
-    parts = list(dict.fromkeys(  # two statements on one line are one place to the student
-        f"line {part['line']}" + (f"-{part['end_line']}" if part["end_line"] != part["line"] else "") + f" ({part['what']})"
-        for part in imported.set_aside
-    ))
-    ranges = ", ".join(parts[:8])
-    more = f" and {len(parts) - 8} more" if len(parts) > 8 else ""
-    return [
-        f"Importing your file failed: {explain(imported.first_error)} "
-        f"The grader then imported only your definitions (imports, functions, constants) and set aside the "
-        f"top-level code at {ranges}{more}. Put script code under `if __name__ == \"__main__\":` so that "
-        "importing your file runs nothing."
-    ]
+    places: dict[tuple[int, int, str], list[str]] = {}  # two statements on one line are one place
+    for part in imported.set_aside:
+        whats = places.setdefault((part.line, part.end_line, part.text), [])
+        if part.what not in whats:
+            whats.append(part.what)
+    parts = [_place(*place, ", ".join(whats)) for place, whats in places.items()]
+    listed = "".join(f"\n  {part}" for part in parts[:SHOWN_SET_ASIDE])
+    if len(parts) > SHOWN_SET_ASIDE:
+        listed += f"\n  and {len(parts) - SHOWN_SET_ASIDE} more"
+    kept = "The grader then imported only your definitions (imports, functions, constants)"
+    said = f"{kept} and set aside:{listed}\n" if parts else f"{kept}. "
+    return [f"Importing your file failed: {explain(imported.first_error)} {said}Put script code under "
+            "`if __name__ == \"__main__\":` so that importing your file runs nothing."]
+
+
+def _place(line: int, end_line: int, text: str, what: str) -> str:
+    """``line 3: import torch (it raised ModuleNotFoundError: ...)``, ``lines 20-24: the ... block``."""
+    lines = f"lines {line}-{end_line}" if end_line != line else f"line {line}"
+    return f"{lines}: {text} ({what})" if text else f"{lines}: {what}"
 
 
 def _interface_notes(assignment: Assignment, imported: ImportResult) -> list[str]:
@@ -75,9 +88,9 @@ def _read_submission(path: Path) -> str | None:
     if b"\x00" in raw:
         return "the file is not Python source (it contains NUL bytes: a notebook export or binary?)"
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        source.decode(raw)
+    except source.SourceEncodingError as exc:
+        return str(exc)
     return None
 
 
@@ -140,7 +153,7 @@ def grade_submission(
     figures: dict[str, Any] = {}
     imported_ok = unfit is None
     if unfit is not None:
-        results = [score(item, Outcome.error(unfit)) for item in items]
+        results = [score(item, Outcome.error(UNREADABLE)) for item in items]
         notes.append(f"The submission could not be graded: {unfit}.")
     else:
         allow = _child_files(loaded, chosen, cache)
@@ -153,11 +166,10 @@ def grade_submission(
                 internal.append(f"import: {exc}")
                 imported = ImportResult(ok=False, mode="plain")
             imported_ok = imported.ok
-            if not imported.ok:
+            if not imported.ok:  # said in full once, in the notes; each item only names the cause
                 why = explain(imported.error) if imported.error is not None else INTERNAL
                 notes.append(f"Your file could not be imported: {why}")
-                results = [score(item, Outcome.error(f"not graded: the file could not be imported ({why})"))
-                           for item in items]
+                results = [score(item, Outcome.error(not_graded(imported.error))) for item in items]
             else:
                 notes.extend(_import_notes(imported))
                 notes.extend(_interface_notes(assignment, imported))
@@ -233,8 +245,9 @@ def _prepare_datasets(items: list[RubricItem], cache: Path, *, fetch: bool,
 
 
 def _source(path: Path) -> str:
-    """The submission's text for static reading (undecodable bytes replaced)."""
+    """The submission's text for static reading, decoded as Python decodes it
+    (``_read_submission`` has made sure it can be)."""
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
+        return source.decode(path.read_bytes())
+    except (OSError, source.SourceEncodingError):
         return ""

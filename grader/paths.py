@@ -3,7 +3,9 @@ manifests, and the dataset cache. Every other module asks here."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -30,8 +32,9 @@ def is_course(folder: Path) -> bool:
 def course_dir() -> Path:
     """The folder holding ``assignments/`` (and ``reference/``, ``datasets/``).
 
-    ``GRADER_COURSE_DIR`` wins; then the nearest course folder from the working
-    folder upward (a student release, a checkout); then the checkout the
+    ``GRADER_COURSE_DIR`` wins; then the course of the file being graded
+    (``course_of``); then the nearest course folder from the working folder
+    upward (a student release, a checkout); then the checkout the
     package was installed from in editable mode. Where the package itself was
     installed (site-packages, a pipx environment) is never taken for a course.
     """
@@ -41,6 +44,8 @@ def course_dir() -> Path:
         if not (root / "assignments").is_dir():
             raise ConfigError(f"{COURSE_DIR_ENV}={env} is not a course folder (it has no assignments/ folder)")
         return root
+    if _file_course:
+        return _file_course[-1]
     try:
         here: Path | None = Path.cwd()
     except OSError:  # the working folder was deleted
@@ -53,14 +58,23 @@ def course_dir() -> Path:
     return found
 
 
-def use_course_of(file: Path) -> None:
-    """Grade ``file`` in the course folder it lies in, if any (a student
-    release), wherever ``grade`` was started from: ``GRADER_COURSE_DIR`` is
-    set to it for this process unless it is set already."""
-    if not os.environ.get(COURSE_DIR_ENV):
-        found = find_course(file.parent)
+_file_course: list[Path] = []
+"""The course of the file being graded (``course_of``), innermost last."""
+
+
+@contextlib.contextmanager
+def course_of(file: Path) -> Iterator[None]:
+    """While grading ``file``, the course folder it lies in (a student
+    release) is the course, wherever ``grade`` was started from, unless
+    ``GRADER_COURSE_DIR`` says otherwise."""
+    found = find_course(file.parent)
+    if found is not None:
+        _file_course.append(found)
+    try:
+        yield
+    finally:
         if found is not None:
-            os.environ[COURSE_DIR_ENV] = str(found)
+            _file_course.pop()
 
 
 def find_course(start: Path) -> Path | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import traceback
 
+from grader import distribution
 from grader.rubric import Outcome
 from grader.sandbox.session import CallResult, StudentError
 
@@ -16,21 +18,23 @@ _REMOVED_NUMPY = {
     "alltrue": "np.all", "sometrue": "np.any", "cumproduct": "np.cumprod", "row_stack": "np.vstack",
     "in1d": "np.isin", "trapz": "np.trapezoid", "mat": "np.asarray", "msort": "np.sort(a, axis=0)",
 }
-ALLOWED_THIRD_PARTY = ("numpy", "scipy", "matplotlib", "sklearn", "pandas", "tqdm")
+SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
 def explain(error: StudentError) -> str:
-    """One or two sentences: what went wrong and how to fix it."""
+    """One or two sentences: what went wrong and how to fix it. For a syntax
+    error, the line as written with a caret under the place, as Python shows it."""
     message = error.message
     where = f"{error.where.strip().removeprefix('at ')}: " if error.line else ""
-    if error.exc_type == "SyntaxError" or error.exc_type in ("IndentationError", "TabError"):
-        if "Missing parentheses in call to 'print'" in message or "Missing parentheses in call to 'exec'" in message:
-            return (f"{where}Python 2 syntax (a `print` statement). This course grades Python 3: "
+    if error.exc_type in SYNTAX_ERRORS:
+        shown = _excerpt(error) or " "  # between two sentences
+        if _python2_print(error):
+            return (f"{where}Python 2 syntax (a `print` statement).{shown}This course grades Python 3: "
                     "write print(...) with parentheses.")
-        source = error.source_line or ""
-        if re.search(r"except\s+[\w.]+\s*,\s*\w+\s*:", source) or "ur'" in source or re.search(r"\bprint\s+[^(=]", source):
-            return f"{where}Python 2 syntax ({source.strip()!r}). This course grades Python 3."
-        return f"{where}{error.exc_type}: {message}. The file cannot be imported, so nothing in it can be graded."
+        if _python2(error):
+            return f"{where}Python 2 syntax ({(error.source_line or '').strip()!r}).{shown}This course grades Python 3."
+        return (f"{where}{error.exc_type}: {message}.{shown}The file cannot be imported, so nothing in it can be "
+                "graded.")
     if error.exc_type == "AttributeError":
         found = re.search(r"module 'numpy' has no attribute '(\w+)'", message)
         if found and found.group(1) in _REMOVED_NUMPY:
@@ -40,8 +44,7 @@ def explain(error: StudentError) -> str:
     if error.exc_type in ("ModuleNotFoundError", "ImportError"):
         found = re.search(r"No module named '([\w.]+)'", message)
         if found:
-            return (f"{where}imports the module {found.group(1)!r}, which is not available for grading "
-                    f"(available: {', '.join(ALLOWED_THIRD_PARTY)} and the standard library).")
+            return f"{where}{_missing_module(found.group(1))}"
     if error.exc_type == "NameError" and "xrange" in message:
         return f"{where}xrange is Python 2; use range in Python 3."
     if error.exc_type == "FileNotFoundError":
@@ -50,6 +53,53 @@ def explain(error: StudentError) -> str:
     if error.exc_type == "RefusedByGrader":
         return f"{where}{message}."
     return error.describe()
+
+
+def _missing_module(name: str) -> str:
+    """Why an import failed: a course library this grader was installed
+    without, a part of one that does not exist, or a module the course does
+    not offer."""
+    top = name.split(".")[0]
+    installed = distribution.installed_student_modules()
+    if top in distribution.STUDENT_MODULES and top not in installed:
+        return (f"imports {top!r}, one of the course's libraries, but this grader was installed without it: "
+                f"install the grader with its {distribution.STUDENT_EXTRA!r} extra (in a student release: pip "
+                f"install {distribution.install_argument('./grader-source')}) and grade again.")
+    if top in installed:
+        return f"imports {name!r}, which {top} does not have (check the module's name)."
+    return (f"imports the module {name!r}, which is not available for grading (available: "
+            f"{', '.join(installed)} and the standard library).")
+
+
+def not_graded(error: StudentError | None) -> str:
+    """An item's whole feedback when the file could not be imported: the cause
+    in a few words (the notes say it in full, once)."""
+    at = f" (line {error.line})" if error is not None and error.line else ""
+    if error is not None and error.exc_type in SYNTAX_ERRORS:
+        python2 = _python2_print(error) or _python2(error)
+        return f"not graded: the file has {'Python 2 syntax' if python2 else 'a syntax error'}{at}"
+    return f"not graded: the file could not be imported{at}; the notes say why"
+
+
+def _python2_print(error: StudentError) -> bool:
+    return any(f"Missing parentheses in call to '{name}'" in error.message for name in ("print", "exec"))
+
+
+def _python2(error: StudentError) -> bool:
+    source = error.source_line or ""
+    return bool(re.search(r"except\s+[\w.]+\s*,\s*\w+\s*:", source) or "ur'" in source
+                or re.search(r"\bprint\s+[^(=]", source))
+
+
+def _excerpt(error: StudentError) -> str:
+    """The faulty line and a caret under the place, each on a line of its own
+    indented by four spaces, drawn by Python's own traceback formatting
+    (empty if the child did not say which line)."""
+    if not error.source_line:
+        return ""
+    placed = SyntaxError(error.message, (None, None, error.column, error.source_line, None, error.end_column))
+    drawn = traceback.format_exception_only(SyntaxError, placed)[:-1]  # the last line repeats the message
+    return "\n" + "".join(drawn).rstrip("\n") + "\n" if drawn else ""
 
 
 def call_failed(result: CallResult, *, signature: str | None = None) -> Outcome:

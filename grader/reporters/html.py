@@ -42,7 +42,8 @@ vertical-align:top}th{background:#f6f8fa;font-weight:600}td.num{text-align:right
 .chip{display:inline-block;background:#fff8c5;border:1px solid #d4a72c;border-radius:10px;padding:0 8px;
 margin:2px 4px 0 0;font-size:12px}.adapted{background:#ddf4ff;border-color:#54aeff}
 tr.chosen td{background:#dafbe1;font-weight:600}.warn{color:#9a6700}.plot{width:100%}
-.note{margin:4px 0}.grid{display:flex;flex-wrap:wrap;gap:12px}
+.note{margin:4px 0;white-space:pre-wrap}.note code{font:14px ui-monospace,SFMono-Regular,Menlo,monospace}
+.grid{display:flex;flex-wrap:wrap;gap:12px}
 """
 
 
@@ -328,7 +329,7 @@ def _gradients(g: Mapping[str, Mapping[str, Any]], plots: _Plots) -> str:
 
 
 def _notes(r: Mapping[str, Any]) -> str:
-    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in r.get("notes") or [])
+    notes = "".join(f'<p class="note">{_note(str(n))}</p>' for n in r.get("notes") or [])
     errors = r.get("internal_errors") or []
     said = (f'<p class="warn">The grader hit {len(errors)} internal error(s); the items concerned are marked '
             f'"error". Please report this with your file.</p>' if errors else "")
@@ -336,6 +337,12 @@ def _notes(r: Mapping[str, Any]) -> str:
 
 
 # -- plots -----------------------------------------------------------------------------------------
+def _note(text: str) -> str:
+    """A note's lines as written; those indented by four spaces are code (a
+    syntax error's line and the caret under it) and keep their columns."""
+    return "\n".join(f"<code>{_e(line)}</code>" if line.startswith("    ") else _e(line) for line in text.split("\n"))
+
+
 
 class _Plots:
     """The page's Plotly figures, drawn by one script at the end of the page."""

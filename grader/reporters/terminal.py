@@ -56,7 +56,15 @@ def render(report: GradeReport, console: Console) -> None:
                            "the course grades with namespaces.", style="yellow"))
     fixes = [test for test in report.tests if test.score < test.max_score and test.status != "skipped"]
     unimplemented = [test for test in fixes if test.not_implemented]
-    if fixes:
+    if fixes and not report.imported:
+        # One cause stops every item, and the Notes say it in full: name it once, not once per item.
+        causes: dict[str, int] = {}
+        for test in fixes:
+            causes[test.output] = causes.get(test.output, 0) + 1
+        lines = [Text.assemble((f"{count} item{'s' if count > 1 else ''}: ", "bold"), output)
+                 for output, count in causes.items()]
+        console.print(Panel(Group(*lines), title="What to fix", title_align="left", border_style="yellow"))
+    elif fixes:
         lines = []
         if unimplemented:
             names = sorted({test.not_implemented for test in unimplemented if test.not_implemented})
@@ -80,8 +88,8 @@ def render(report: GradeReport, console: Console) -> None:
             lines.append(Text(f"  {reason}"))
         console.print(Panel(Group(*lines), title="Not graded here", title_align="left", border_style="dim"))
     if report.notes:
-        console.print(Panel(Group(*[Text(note) for note in report.notes]), title="Notes", title_align="left",
-                            border_style="blue"))
+        console.print(Panel(Group(*[line for note in report.notes for line in _note(note)]), title="Notes",
+                            title_align="left", border_style="blue"))
     if report.internal_errors:
         console.print(Text(f"The grader hit {len(report.internal_errors)} internal error(s); the items concerned "
                            "are marked 'error'. Please report this with your file.", style="bold red"))
@@ -90,6 +98,14 @@ def render(report: GradeReport, console: Console) -> None:
 def _first_line(text: str, limit: int = 160) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+def _note(text: str) -> list[Text]:
+    """A note's lines; those indented by four spaces are code (a syntax error's
+    line and the caret under it): cut at the edge rather than wrapped, so the
+    caret stays under its place."""
+    return [Text(line, no_wrap=True, overflow="ellipsis") if line.startswith("    ") else Text(line)
+            for line in text.split("\n")]
+
 
 
 def _figure(name: str, value: float) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from grader.sandbox import introspect, patches, safe_import, wire
 from grader.sandbox.session import (
     Call, CallResult, ErrorKind, Event, EventHandler, ImportMode, ImportResult, Limits, StudentError, StudentSession,
-    calls_to_wire, signatures_from_wire,
+    calls_to_wire, set_aside_from_wire, signatures_from_wire,
 )
 
 
@@ -35,16 +35,15 @@ def _info(exc: BaseException, path: Path) -> dict[str, Any]:
     mine = [frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == str(path)]
     line = mine[-1].lineno if mine else None
     source = mine[-1].line if mine else None
-    if isinstance(exc, SyntaxError) and exc.filename == str(path):
-        line, source = exc.lineno, (exc.text or "").strip() or None
     return {"exc_type": type(exc).__name__, "message": str(exc), "line": line, "source_line": source,
-            "function": mine[-1].name if mine else None}
+            "function": mine[-1].name if mine else None, **introspect.syntax_error_fields(exc, str(path))}
 
 
 def _error(info: dict[str, Any]) -> StudentError:
     kind: ErrorKind = "missing" if info["exc_type"] == "MissingFunction" else "exception"
     return StudentError(kind, str(info["message"]), str(info["exc_type"]), line=info.get("line"),
-                        source_line=info.get("source_line"), function=info.get("function"))
+                        source_line=info.get("source_line"), function=info.get("function"),
+                        column=info.get("column"), end_column=info.get("end_column"))
 
 
 def _seed() -> None:
@@ -79,7 +78,8 @@ class InProcessSession(StudentSession):
         self.module = module
         self.state = introspect.ModuleState(module)
         functions = signatures_from_wire(_round_trip(introspect.describe_functions(module)))
-        return ImportResult(ok=True, mode=mode, functions=functions, set_aside=tuple(set_aside),
+        parts = set_aside_from_wire(_round_trip(set_aside))
+        return ImportResult(ok=True, mode=mode, functions=functions, set_aside=parts,
                             seconds=time.perf_counter() - started)
 
     def _call(self, function: str, args: tuple[Any, ...], kwargs: dict[str, Any], *, spy: tuple[str, ...],

@@ -67,8 +67,6 @@ class Harness:
         frames = traceback.extract_tb(exc.__traceback__)
         mine = [frame for frame in frames if frame.filename == str(self.path)]
         line = mine[-1].lineno if mine else getattr(exc, "lineno", None)
-        if isinstance(exc, SyntaxError) and exc.filename == str(self.path):
-            line = exc.lineno
         try:
             message = str(exc)
         except BaseException:
@@ -81,6 +79,7 @@ class Harness:
             "trace": trace[-4000:],
             "source_line": (mine[-1].line if mine else None),
             "function": (mine[-1].name if mine else None),
+            **self.introspect.syntax_error_fields(exc, str(self.path)),
         }
 
     # -- requests ----------------------------------------------------------

@@ -53,11 +53,25 @@ def import_submission(path: str, name: str, mode: str, safe_import: types.Module
         sys.modules.pop(name, None)
         raise
     module.__dict__.pop(safe_import.FAILED, None)
+    lines = safe_import.source_lines(source) if failed else []
     for line, end_line, exc_type, message in failed:
-        set_aside.append({"line": line, "end_line": end_line,
-                          "what": f"a top-level statement that raised {exc_type}: {message}"})
+        set_aside.append({"line": line, "end_line": end_line, "what": f"it raised {exc_type}: {message}",
+                          "text": safe_import.shown(lines, line, end_line)})
     set_aside.sort(key=lambda part: part["line"])
     return module, set_aside
+
+
+def syntax_error_fields(exc: BaseException, path: str) -> dict[str, Any]:
+    """For a syntax error in the submission's own text: Python's message
+    without the ``(file, line N)`` it appends, the line as written and where
+    on it, so the grader can draw the caret under it. Else nothing."""
+    if not isinstance(exc, SyntaxError) or exc.filename != path:
+        return {}
+    line, column, end_column = (value if type(value) is int else None for value in (exc.lineno, exc.offset,
+                                                                                   exc.end_offset))
+    text = exc.text if isinstance(exc.text, str) else ""
+    return {"message": str(exc.msg)[:2000], "line": line, "source_line": text.rstrip("\r\n")[:300] or None,
+            "column": column, "end_column": end_column if exc.end_lineno == exc.lineno else None}
 
 
 def describe_parameter(parameter: inspect.Parameter) -> dict[str, Any]:

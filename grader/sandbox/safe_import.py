@@ -3,9 +3,10 @@
 Real homework files load data, train, plot and write files at module level.
 When the plain import fails or runs too long, the grader imports only what a
 module *defines*: imports, functions, classes and simple constants such as
-``NUM_HIDDEN = 50``. Everything else is reported back, by line, so the
-feedback can say what was skipped and how to guard it with
-``if __name__ == "__main__":``.
+``NUM_HIDDEN = 50``. Everything else is reported back, by line and with its
+code, so the feedback can say what was skipped and how to guard it with
+``if __name__ == "__main__":``; so is a kept statement that fails, such as the
+import of a module that is not installed.
 
 Standard library only; loaded by the child harness by path.
 """
@@ -13,6 +14,8 @@ Standard library only; loaded by the child harness by path.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from types import CodeType
 from typing import Any
 
@@ -79,20 +82,31 @@ def _describe(node: ast.stmt) -> str:
     return "top-level code"
 
 
+FAILED = "__grader_failed__"
+"""Name of the list the guarded statements report into while the module runs."""
+SHOWN = 60
+"""How much of a statement's first line the feedback quotes."""
+
+
+def _report_failure(node: ast.stmt) -> list[ast.stmt]:
+    """The handler body that appends ``(line, end_line, type, message)`` to
+    ``FAILED`` (unreported when the module runs without that list)."""
+    end = getattr(node, "end_lineno", node.lineno)
+    return ast.parse(f"globals().get({FAILED!r}, []).append(({node.lineno}, {end}, type(_grader_exc).__name__, "
+                     "str(_grader_exc)[:200]))").body
+
+
 def _guard_imports(node: ast.stmt) -> ast.stmt:
-    """Wrap an import so a missing optional module does not stop the rest."""
+    """Wrap an import so a missing optional module does not stop the rest
+    (and is reported, with its line)."""
     if not isinstance(node, (ast.Import, ast.ImportFrom)):
         return node
     if isinstance(node, ast.ImportFrom) and node.module == "__future__":
         return node  # must stay a bare statement at the top
-    handler = ast.ExceptHandler(type=ast.Name(id="ImportError", ctx=ast.Load()), name=None,
-                                body=[ast.Pass()])
+    handler = ast.ExceptHandler(type=ast.Name(id="ImportError", ctx=ast.Load()), name="_grader_exc",
+                                body=_report_failure(node))
     wrapped = ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])
     return ast.copy_location(wrapped, node)
-
-
-FAILED = "__grader_failed__"
-"""Name of the list the guarded statements report into while the module runs."""
 
 
 def _guard_statement(node: ast.stmt) -> ast.stmt:
@@ -103,27 +117,49 @@ def _guard_statement(node: ast.stmt) -> ast.stmt:
         return node
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
         return node  # a docstring cannot raise, and must stay before any `from __future__` import
-    end = getattr(node, "end_lineno", node.lineno)
-    report = ast.parse(f"{FAILED}.append(({node.lineno}, {end}, type(_grader_exc).__name__, str(_grader_exc)[:200]))")
-    handler = ast.ExceptHandler(type=ast.Name(id="Exception", ctx=ast.Load()), name="_grader_exc", body=report.body)
+    handler = ast.ExceptHandler(type=ast.Name(id="Exception", ctx=ast.Load()), name="_grader_exc",
+                                body=_report_failure(node))
     return ast.copy_location(ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[]), node)
 
 
-def compile_definitions(source: bytes, filename: str) -> tuple[CodeType, list[dict[str, Any]]]:
-    """Compile only the definitions of ``source``; list what was set aside.
+def source_lines(source: bytes) -> list[str]:
+    """The file's lines as Python reads them: decoded as its PEP 263 coding
+    line or byte-order mark says (``tokenize.detect_encoding``), split where
+    Python ends a line. Undecodable bytes are replaced: this text only names
+    code to the student, the compiler decodes the bytes itself."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    text = source.decode(encoding, errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    The module must be run with ``__grader_failed__`` (``FAILED``) bound to a
-    list: kept statements that raise append ``(line, end_line, type, message)``
-    to it instead of stopping the import."""
+
+def shown(lines: list[str], line: int, end_line: int) -> str:
+    """A statement's code as the feedback quotes it: its first line (all of
+    it, so two statements on one line read as one place), shortened."""
+    first = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return f"{first[:SHOWN].rstrip()} ..." if end_line > line or len(first) > SHOWN else first
+
+
+def compile_definitions(source: bytes, filename: str) -> tuple[CodeType, list[dict[str, Any]]]:
+    """Compile only the definitions of ``source``; list what was set aside
+    (``line``, ``end_line``, ``what`` kind of code, its ``text``).
+
+    Kept statements that raise, and imports of missing modules, do not stop
+    the import: when the module runs with ``__grader_failed__`` (``FAILED``)
+    bound to a list, they append ``(line, end_line, type, message)`` to it."""
     tree = ast.parse(source, filename)
+    lines = source_lines(source)
     kept: list[ast.stmt] = []
     set_aside: list[dict[str, Any]] = []
     for node in tree.body:
         if not _is_main_guard(node) and _keep(node):
             kept.append(_guard_statement(_guard_imports(node)))
         else:
-            set_aside.append({"line": node.lineno, "end_line": getattr(node, "end_lineno", node.lineno),
-                              "what": _describe(node)})
+            end = getattr(node, "end_lineno", node.lineno)
+            code = "" if _is_main_guard(node) else shown(lines, node.lineno, end)
+            set_aside.append({"line": node.lineno, "end_line": end, "what": _describe(node), "text": code})
     module = ast.Module(body=kept, type_ignores=[])
     ast.fix_missing_locations(module)
     return compile(module, filename, "exec", dont_inherit=True), set_aside

@@ -50,9 +50,14 @@ class StudentError:
     exc_type: str | None = None
     line: int | None = None
     source_line: str | None = None
+    """The text of the line (for a syntax error: as written, with its indentation)."""
     trace: str = ""
     function: str | None = None
     """The innermost function of the submission's own code that was running."""
+    column: int | None = None
+    """For a syntax error: where on ``source_line`` it is (1-based, as ``SyntaxError.offset``)."""
+    end_column: int | None = None
+    """For a syntax error on one line: where the faulty part ends (``SyntaxError.end_offset``)."""
 
     @property
     def where(self) -> str:
@@ -161,13 +166,42 @@ class CallResult:
 
 
 @dataclass(frozen=True)
+class SetAside:
+    """One top-level statement that importing only the definitions did not run
+    (or ran and saw fail), as the child described it."""
+
+    line: int
+    end_line: int
+    what: str
+    """What kind of code it is (``data loading``) or how it failed."""
+    text: str = ""
+    """Its first line of code, shortened (``import torch``); empty for the
+    ``if __name__ == "__main__":`` block, which ``what`` names."""
+
+    @classmethod
+    def from_wire(cls, raw: Any) -> SetAside | None:
+        if not isinstance(raw, dict) or type(raw.get("line")) is not int or type(raw.get("what")) is not str:
+            return None
+        end = raw.get("end_line")
+        text = raw.get("text")
+        return cls(line=raw["line"], end_line=end if type(end) is int and end >= raw["line"] else raw["line"],
+                   what=raw["what"][:300], text=text[:120] if type(text) is str else "")
+
+
+def set_aside_from_wire(raw: Any) -> tuple[SetAside, ...]:
+    """What the child set aside, each place checked (malformed entries dropped)."""
+    parts = [SetAside.from_wire(part) for part in raw[:1000]] if isinstance(raw, list) else []
+    return tuple(part for part in parts if part is not None)
+
+
+@dataclass(frozen=True)
 class ImportResult:
     ok: bool
     mode: ImportMode
     """``plain`` (the whole file ran) or ``definitions`` (top-level code set aside)."""
     functions: dict[str, Signature | None] = field(default_factory=dict)
     """Function name -> its parameters (None if unknown)."""
-    set_aside: tuple[dict[str, Any], ...] = ()
+    set_aside: tuple[SetAside, ...] = ()
     error: StudentError | None = None
     seconds: float = 0.0
     first_error: StudentError | None = None
@@ -274,5 +308,6 @@ def calls_to_wire(before: Sequence[Call]) -> list[dict[str, Any]]:
 
 __all__ = [
     "Call", "CallResult", "ErrorKind", "Event", "EventHandler", "ImportResult", "Limits", "NpyFile", "Param",
-    "Signature", "StudentError", "StudentSession", "calls_to_wire", "signatures_from_wire",
+    "SetAside", "Signature", "StudentError", "StudentSession", "calls_to_wire", "set_aside_from_wire",
+    "signatures_from_wire",
 ]

@@ -35,7 +35,7 @@ from grader.sandbox import ownership
 from grader.sandbox import wire
 from grader.sandbox.session import (
     Call, CallResult, Event, EventHandler, ImportMode, ImportResult, Limits, StudentError, StudentSession,
-    calls_to_wire, signatures_from_wire,
+    calls_to_wire, set_aside_from_wire, signatures_from_wire,
 )
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
@@ -467,8 +467,9 @@ class SubprocessSession(StudentSession):
         self._mode = mode
         described = frame.get("value") or {}
         functions = signatures_from_wire(described.get("functions") if isinstance(described, dict) else None)
-        return ImportResult(ok=True, mode=mode, functions=functions,
-                            set_aside=tuple(frame.get("set_aside") or ()), seconds=float(frame.get("seconds") or 0))
+        set_aside = set_aside_from_wire(frame.get("set_aside"))
+        return ImportResult(ok=True, mode=mode, functions=functions, set_aside=set_aside,
+                            seconds=float(frame.get("seconds") or 0))
 
     def _ensure_loaded(self) -> StudentError | None:
         """After the child died, start a new one, import as before and give the
@@ -547,7 +548,7 @@ def _error(raw: Any) -> StudentError:
     if not isinstance(raw, dict):
         return StudentError("protocol", "the child reported an error the grader could not read")
     exc_type = str(raw.get("exc_type") or "Exception")[:100]
-    line = raw.get("line")
+    line, column, end_column = (raw.get(key) for key in ("line", "column", "end_column"))
     return StudentError(
         kind="missing" if exc_type == "MissingFunction" else "exception",
         message=str(raw.get("message") or "")[:2000], exc_type=exc_type,
@@ -555,6 +556,7 @@ def _error(raw: Any) -> StudentError:
         source_line=str(raw["source_line"])[:300] if raw.get("source_line") else None,
         trace=str(raw.get("trace") or "")[:4000],
         function=str(raw["function"])[:100] if raw.get("function") else None,
+        column=column if type(column) is int else None, end_column=end_column if type(end_column) is int else None,
     )
 
 
