@@ -37,7 +37,7 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
     """Grade FILE in a sandbox and explain every lost point."""
     if not file.is_file():
         raise click.UsageError(f"no such file: {file}")
-    paths.use_course_of(file)
+    click.get_current_context().with_resource(paths.course_of(file))
     assignment = assignments.get(assignment_id) if assignment_id else assignments.detect(file.name)
     if profile is not None and profile not in assignment.profiles:
         raise click.BadParameter(f"{profile!r}: {assignment.id} has the profiles "
