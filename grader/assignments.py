@@ -35,6 +35,21 @@ class Profile:
     description: str
     settings: dict[str, Any] = field(default_factory=dict)
     limits: Limits | None = None
+    seconds: float | None = None
+    """How long ``grade submit`` of the reference solution takes on this profile, measured on
+    ``measured_on``; every statement of the profile's duration (the result line, ``grade list``, the
+    release README) is derived from it, and the docs are tested to agree."""
+    measured_on: str = ""
+
+    @property
+    def duration(self) -> str:
+        """``about 7 s, measured on 2 cores``; empty when the profile was not measured."""
+        return f"about {self.seconds:g} s, measured on {self.measured_on}" if self.seconds is not None else ""
+
+    @property
+    def summary(self) -> str:
+        """The description as a student reads it: with the measured duration."""
+        return "; ".join(part for part in (self.description, self.duration) if part)
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,16 @@ def _limits(raw: dict[str, Any], base: Limits, where: str) -> Limits:
     return Limits(**values)
 
 
+def _measured(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """A profile's measured duration: ``seconds`` (positive) and the machine, ``measured_on``."""
+    if "seconds" not in raw:
+        return {}
+    seconds = _require(raw, "seconds", float, where)
+    if seconds <= 0:
+        raise ConfigError(f"{where}: 'seconds' must be positive")
+    return {"seconds": seconds, "measured_on": _require(raw, "measured_on", str, where)}
+
+
 def load_manifest(folder: Path) -> Assignment:
     """Read and validate ``folder/assignment.toml``."""
     path = folder / MANIFEST
@@ -141,7 +166,8 @@ def load_manifest(folder: Path) -> Assignment:
         raise ConfigError(f"{where}: rubric item ids must be unique")
     profiles = {
         name: Profile(name=name, description=raw.get("description", ""), settings=raw.get("settings", {}),
-                      limits=_limits(raw.get("limits", {}), limits, where) if "limits" in raw else None)
+                      limits=_limits(raw.get("limits", {}), limits, where) if "limits" in raw else None,
+                      **_measured(raw, f"{where}: profile {name!r}"))
         for name, raw in data.get("profiles", {"official": {"description": "the course's own grading"}}).items()
     }
     assignment = Assignment(

@@ -187,7 +187,7 @@ def grade_submission(
         stdout = session.stdout  # complete only once the child has ended
     return GradeReport(
         assignment=assignment.id, title=assignment.title, submission=path.name, profile=chosen.name,
-        profile_description=chosen.description, tests=tuple(results), manual=assignment.manual,
+        profile_description=chosen.summary, tests=tuple(results), manual=assignment.manual,
         execution_time=time.perf_counter() - started, notes=tuple(notes), stdout=stdout,
         internal_errors=tuple(internal), isolation=level, isolation_detail=detail, imported=imported_ok,
         figures=figures,

@@ -123,12 +123,20 @@ then, from this folder:
 
 It imports your file in a sandbox, runs the visible checks (the handout's example and
 properties any correct answer has), and says what to fix in the course's terms.
-{"Profiles: `--profile quick` checks in about a minute on a subset of the data." if "quick" in assignment.profiles
- else ""}
+{_quick_line(assignment)}
 The course grades with more checks on hidden instances, so passing here is necessary but
 not sufficient: write code that is right in general, not for the example.
 {"The datasets are downloaded on first use (`grade datasets list` shows them)." if assignment.datasets else ""}
 """
+
+
+def _quick_line(assignment: Assignment) -> str:
+    """The README's line on the quick profile, its duration the one measured in the manifest."""
+    quick = assignment.profiles.get("quick")
+    if quick is None:
+        return ""
+    took = f" in {quick.duration}" if quick.duration else ""
+    return f"Profiles: `--profile quick` checks a subset of the data{took}."
 
 
 # -- the leak check ---------------------------------------------------------------------------

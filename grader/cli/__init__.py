@@ -47,8 +47,8 @@ class _GraderGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except GraderError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        except GraderError as exc:  # one line, whole: paths in it are never broken
+            Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}", highlight=False)
             sys.exit(exc.exit_code)
 
 

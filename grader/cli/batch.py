@@ -9,18 +9,19 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from grader import assignments
 from grader.batch import BatchStarted, SubmissionGraded, grade_batch, summarise, write_csv, write_pages, \
     write_results, write_summary
 from grader.batch.outputs import Summary
+from grader.reporters import files
 
 
 @click.command("batch")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--assignment", "assignment_id", required=True, help="The assignment every file in FOLDER is for.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Where results go (grades.sqlite, results/, grades.csv, summary.md); a rerun resumes there.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: the machine's cores).")
 @click.option("--profile", default=None, metavar="NAME", help="The assignment's profile (default: official).")
@@ -36,14 +37,17 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
     from grader.sandbox import isolation as isolation_mode
 
     assignment = assignments.get(assignment_id)
+    files.check_folder_writable(out, option="--out")
     isolation_mode.choose("strict" if isolation == "strict" else "auto")  # refuse before the progress bar
     console = Console()
     times: list[float] = []
     scores: list[float] = []
     slowest: list[Any] = ["-", 0.0]
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn(), TextColumn("{task.fields[status]}"))
-    with Progress(*columns, console=console, transient=False) as bar:
+    # At 80 columns the description stays whole and the status line gives way.
+    columns = (TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)), BarColumn(bar_width=10),
+               MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+               TextColumn("{task.fields[status]}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")))
+    with Progress(*columns, console=console, transient=False, expand=True) as bar:
         task = bar.add_task(f"Grading {assignment.id}", total=None, status="")
 
         def progress(event: Any) -> None:
@@ -56,7 +60,7 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
                 if event.seconds > slowest[1]:
                     slowest[:] = [event.file, event.seconds]
                 bar.update(task, advance=1, status=f"mean {statistics.fmean(scores):.2f}/{event.max_score:g}; "
-                                                   f"slowest {slowest[0]} {slowest[1]:.1f} s")
+                                                   f"slowest {slowest[1]:.1f} s ({slowest[0]})")
 
         batch = grade_batch(folder, assignment=assignment, out=out, jobs=jobs, profile=profile, data_dir=data_dir,
                             isolation=isolation, zygote=zygote, progress=progress)
@@ -66,8 +70,11 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
     write_summary(summary, out)
     page = write_pages(batch, summary, out)
     render(summary, console)
-    console.print(f"Wrote {csv_path}, {out / 'summary.md'}, {page} and {len(batch.submissions)} results in "
-                  f"{out / 'results'} (their pages in {out / 'reports'}).", highlight=False)
+    console.print(f"Wrote in {out}:", soft_wrap=True, highlight=False)  # a path is never broken
+    for name, what in ((csv_path.name, "for Canvas's gradebook import"),
+                       ("summary.md", f"the class summary ({page.name}: with plots)"),
+                       ("results/", f"{len(batch.submissions)} result JSON files"), ("reports/", "their pages")):
+        console.print(f"  {name:<11} {what}", highlight=False)
 
 
 def render(s: Summary, console: Console) -> None:

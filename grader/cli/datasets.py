@@ -33,19 +33,31 @@ def datasets_group() -> None:
 @datasets_group.command("list")
 @_data_dir_option
 def list_command(data_dir: str | None) -> None:
-    """Name, files, cached? and verified? for every dataset."""
-    table = Table("name", "files", "cached", "verified", "cache folder", "source")
+    """Name, files, cached? and verified? for every dataset; then the cache folder and where each
+    cached dataset came from, on lines of their own so that no path is cut."""
+    cache = paths.data_dir(data_dir)
+    table = Table("name", "files", "cached", "verified")
+    origins: dict[str, list[str]] = {}
     for name in datasets.manifest_names():
         spec = datasets.load_spec(name)
-        root = paths.data_dir(data_dir) / name
-        present = sum((root / f.file).exists() for f in spec.files)
+        present = sum((cache / name / f.file).exists() for f in spec.files)
         ds = datasets.available(name, data_dir=data_dir)
-        sources = sorted(set(ds.sources().values())) if ds else []
-        table.add_row(
-            name, str(len(spec.files)), f"{present}/{len(spec.files)}",
-            "yes" if ds else "no", str(root), ", ".join(sources) or "-",
-        )
-    Console().print(table)
+        if ds:
+            origins[name] = sorted({_origin(source) for source in ds.sources().values()})
+        table.add_row(name, str(len(spec.files)), f"{present}/{len(spec.files)}", "yes" if ds else "no")
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(table)
+    out.print(f"cache folder: {cache}")
+    for name, where in origins.items():
+        out.print(f"  {name}/ {', '.join(where)}")
+
+
+def _origin(source: str) -> str:
+    """Where a file came from, as the folder the dataset's files share: an import's folder, or the
+    folder of a download's URL or mirror file."""
+    if source.startswith("import:"):
+        return f"imported from {source.removeprefix('import:')}"
+    return f"downloaded from {source.rsplit('/', 1)[0]}/"
 
 
 @datasets_group.command("fetch")

@@ -18,7 +18,9 @@ from grader.publish import publish
 def publish_command(assignment_id: str, out: Path) -> None:
     """Build the student release of ASSIGNMENT_ID: stub, handout, public checks; never the reference."""
     release = publish(assignments.get(assignment_id), out)
-    console = Console()
-    console.print(f"Published {assignment_id} to {release.folder} ({len(release.files)} files) and {release.zip}; "
-                  f"leak check passed. Students start from {release.stub.name} and self-check with "
-                  f"`grade submit {release.stub.name}` from that folder.", highlight=False)
+    console = Console(highlight=False)
+    console.print(f"Published {assignment_id} ({len(release.files)} files; leak check passed):")
+    for where in (release.folder, release.zip):  # each path on a line of its own, never broken
+        console.print(f"  {where}", soft_wrap=True)
+    console.print(f"Students start from {release.stub.name} and self-check from that folder with")
+    console.print(f"  grade submit {release.stub.name}", soft_wrap=True)

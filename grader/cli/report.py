@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from grader.reporters import html
+from grader.reporters import files, html
 
 
 @click.command("report")
 @click.argument("result", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Where to write the page.")
 @click.option("--plotly", "plotly_js", type=click.Choice(["inline", "directory", "none"]), default="inline",
               show_default=True, help="inline: one self-contained page; directory: plotly.min.js beside it "
@@ -19,6 +19,7 @@ from grader.reporters import html
 def report_command(result: Path, out: Path, plotly_js: str) -> None:
     """Render the HTML report of RESULT.json: a result from `grade submit --json`, `grade batch`, or the
     results.json of the exported Gradescope autograder."""
+    files.check_writable(out, option="--out")
     try:
         loaded = html.load(result)
     except ValueError as exc:

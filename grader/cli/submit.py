@@ -12,7 +12,7 @@ from rich.console import Console
 from grader import assignments, paths
 from grader.grading import grade_submission
 from grader.cli.live import GradingDisplay
-from grader.reporters import html, json_reporter, terminal
+from grader.reporters import files, html, json_reporter, terminal
 
 
 @click.command("submit")
@@ -22,7 +22,7 @@ from grader.reporters import html, json_reporter, terminal
               help="How to grade: the assignment's profiles are listed by `grade list` (default: official, the "
                    "course's data and thresholds; many have quick, a documented faster self-check).")
 @click.option("--json", "json_path", metavar="PATH|-", help="Write the result JSON to PATH, or to stdout with '-'.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
               help="Also save the feedback: .html for a page with the search, the test set and the gradients "
                    "drawn (plots need the report extra), else the text shown here.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset cache folder.")
@@ -44,6 +44,10 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
                                  f"{', '.join(sorted(assignment.profiles))}", param_hint="'--profile'")
     quiet = json_path == "-"
     console = Console(stderr=quiet)
+    if json_path not in (None, "-"):  # refused now, not after minutes of training
+        files.check_writable(Path(json_path), option="--json")
+    if report_path is not None:
+        files.check_writable(report_path, option="--report")
     limits = assignment.profile(profile).limits or assignment.limits
     budget = timeout or limits.wall_seconds
     with GradingDisplay(console, file.name, assignment.id, budget) as display:
@@ -62,4 +66,5 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
         else:
             text = Console(record=True, file=io.StringIO(), width=120)
             terminal.render(report, text)
-            report_path.write_text(text.export_text(), encoding="utf-8")
+            files.write_text(report_path, text.export_text())
+        console.print(f"Report written to {report_path.resolve()}", soft_wrap=True, highlight=False)

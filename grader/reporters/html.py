@@ -22,6 +22,8 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
+from grader.reporters import files
+
 PlotlyJs = Literal["inline", "directory", "none"]
 """Where the page finds plotly.js: inlined (a self-contained page, about
 4.8 MB), ``plotly.min.js`` beside the page (many pages in one folder share
@@ -77,13 +79,12 @@ def render(result: Mapping[str, Any], *, plotly_js: PlotlyJs = "inline") -> str:
 
 
 def write(result: Mapping[str, Any], path: Path, *, plotly_js: PlotlyJs = "inline") -> Path:
-    """Write the page (and, in ``directory`` mode, plotly.min.js beside it once)."""
+    """Write the page atomically (and, in ``directory`` mode, plotly.min.js beside it once)."""
     page = render(result, plotly_js=plotly_js)
     path.parent.mkdir(parents=True, exist_ok=True)
     if plotly_js == "directory" and 'src="plotly.min.js"' in page and not (path.parent / PLOTLY_FILE).exists():
-        (path.parent / PLOTLY_FILE).write_text(_Plots(enabled=True).javascript(), encoding="utf-8")
-    path.write_text(page, encoding="utf-8")
-    return path
+        files.write_text(path.parent / PLOTLY_FILE, _Plots(enabled=True).javascript())
+    return files.write_text(path, page)
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -336,13 +337,13 @@ def _notes(r: Mapping[str, Any]) -> str:
     return f'<section id="notes"><h2>Notes</h2>{notes or "<p>None.</p>"}{said}</section>'
 
 
-# -- plots -----------------------------------------------------------------------------------------
 def _note(text: str) -> str:
     """A note's lines as written; those indented by four spaces are code (a
     syntax error's line and the caret under it) and keep their columns."""
     return "\n".join(f"<code>{_e(line)}</code>" if line.startswith("    ") else _e(line) for line in text.split("\n"))
 
 
+# -- plots -----------------------------------------------------------------------------------------
 
 class _Plots:
     """The page's Plotly figures, drawn by one script at the end of the page."""

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from grader.report import GradeReport
+from grader.reporters import files
 
 
 def dumps(report: GradeReport) -> str:
@@ -14,7 +15,4 @@ def dumps(report: GradeReport) -> str:
 
 def write(report: GradeReport, destination: str | Path) -> None:
     """Write atomically: a reader never sees half a result file."""
-    target = Path(destination)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(dumps(report) + "\n", encoding="utf-8")
-    partial.replace(target)
+    files.write_text(Path(destination), dumps(report) + "\n")

@@ -21,10 +21,15 @@ def _points(value: float) -> str:
 def render(report: GradeReport, console: Console) -> None:
     title = f"{report.title} ({report.assignment}) - {report.submission}"
     table = Table(title=title, title_justify="left", expand=True, show_lines=False)
-    table.add_column("item", ratio=3)
+    # At 80 columns the item column is narrow: it keeps the longest word of a name (findBestHyperparameters)
+    # whole instead of cutting it to "findBestHyperparame…" (with a ratio, rich takes ``width`` as the
+    # least width), and folds a longer one rather than cut it.
+    names = [test.name for test in report.tests] + [item.name for item in report.manual]
+    longest = max((len(word) for name in names for word in name.split()), default=0)
+    table.add_column("item", ratio=3, width=min(longest, 30), overflow="fold")
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    table.add_column("feedback", ratio=5)
+    table.add_column("feedback", ratio=5, overflow="fold")
     for test in report.tests:
         style = _STYLE.get(test.status, "")
         table.add_row(
@@ -95,10 +100,6 @@ def render(report: GradeReport, console: Console) -> None:
                            "are marked 'error'. Please report this with your file.", style="bold red"))
 
 
-def _first_line(text: str, limit: int = 160) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
 def _note(text: str) -> list[Text]:
     """A note's lines; those indented by four spaces are code (a syntax error's
     line and the caret under it): cut at the edge rather than wrapped, so the
@@ -106,6 +107,10 @@ def _note(text: str) -> list[Text]:
     return [Text(line, no_wrap=True, overflow="ellipsis") if line.startswith("    ") else Text(line)
             for line in text.split("\n")]
 
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _figure(name: str, value: float) -> str:

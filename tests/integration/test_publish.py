@@ -82,7 +82,7 @@ def test_release_holds_what_a_student_needs(releases, assignment_id):
     assert release.stub.read_bytes() == (assignment.folder / assignment.stub).read_bytes()
     assert tree["handout.md"] == (assignment.folder / assignment.handout).read_bytes()
     readme = tree["README.md"].decode()
-    assert f"grade submit {STUB_NAMES[assignment_id]}" in readme and "pip install ./grader-source" in readme
+    assert f"grade submit {STUB_NAMES[assignment_id]}" in readme and 'pip install "./grader-source[student]"' in readme
     marker = toml.loads(tree[paths.COURSE_MARKER].decode())
     assert marker["assignment"] == assignment_id
     # The public half, whole; the dataset manifests it needs; the grader.
