@@ -11,12 +11,18 @@ the session's plain-value calls.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import re
+import shutil
+import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, Collection
 
-from grader import paths, plugin
+from grader import paths, plugin, submissions
 from grader.assignments import Assignment, Profile, module_name
 from grader.checks import source
 from grader.checks.diagnostics import explain, not_graded
@@ -28,8 +34,8 @@ from grader.report import GradeReport, json_safe
 from grader.rubric import CheckResult, Outcome, RubricItem, score
 from grader.sandbox import ImportResult, Limits, StudentSession, SubprocessSession
 from grader.sandbox.isolation import Mode
+from grader.submissions import Handed
 
-MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
 SessionFactory = Callable[..., StudentSession]
 INTERNAL = ("the grader failed while checking this item (an internal error: please report it to the course "
             "staff); it scores 0 until they look at it")
@@ -79,19 +85,45 @@ def _interface_notes(assignment: Assignment, imported: ImportResult) -> list[str
             "the functions named in the handout, with those names and parameters."]
 
 
-def _read_submission(path: Path) -> str | None:
-    """None if the file is fit to import; else why it is not (a graded result)."""
-    size = path.stat().st_size
-    if size > MAX_SUBMISSION_BYTES:
-        return f"the file is {size:,} bytes; a submission may be at most {MAX_SUBMISSION_BYTES:,}"
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        return "the file is not Python source (it contains NUL bytes: a notebook export or binary?)"
+@contextlib.contextmanager
+def _graded_file(handed: Handed) -> Iterator[Path]:
+    """The Python file the child imports: the handed ``.py`` itself, else the
+    source the reader took from the zip, notebook or folder, written under its
+    own name in a private folder (as UTF-8: a coding line it carried is
+    rewritten to say so, on the same line)."""
+    if handed.kind == "py" and handed.source_name == handed.path.name:
+        yield handed.path
+        return
+    assert handed.source is not None and handed.source_name is not None
+    folder = Path(tempfile.mkdtemp(prefix="grade-handed-"))
     try:
-        source.decode(raw)
-    except source.SourceEncodingError as exc:
-        return str(exc)
-    return None
+        target = folder / Path(handed.source_name).name
+        target.write_text(source.as_utf8(handed.source), encoding="utf-8")
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_LINES = re.compile(r"\b(line|lines) (\d+)(?:-(\d+))?\b")
+
+
+def _placed(report: GradeReport, handed: Handed) -> GradeReport:
+    """Feedback that names lines of the graded source, reworded to name where
+    the student wrote them (``cell 4, line 2`` of a notebook)."""
+    if handed.kind != "ipynb" and not (handed.member or "").lower().endswith(".ipynb"):
+        return report
+
+    def place(text: str) -> str:
+        def one(found: re.Match[str]) -> str:
+            first = handed.where(int(found.group(2)))
+            return first if not found.group(3) else f"{first} to {handed.where(int(found.group(3)))}"
+        return _LINES.sub(one, text)
+
+    tests = tuple(dataclasses.replace(test, output=place(test.output), hint=place(test.hint) if test.hint else
+                                      test.hint) for test in report.tests)
+    own = set(handed.notes)  # the reader's notes name cells already
+    return dataclasses.replace(report, tests=tests, notes=tuple(note if note in own else place(note)
+                                                                for note in report.notes))
 
 
 def _items(assignment: Assignment, loaded: LoadedPlugin, *, public_only: bool,
@@ -122,6 +154,7 @@ def grade_submission(
     only: Collection[str] | None = None,
     fetch: bool = True,
     isolation: Mode = "auto",
+    keep: Path | None = None,
 ) -> GradeReport:
     """Grade one submission file against an assignment's rubric.
 
@@ -130,10 +163,12 @@ def grade_submission(
     run (the report keeps the manifest's order). Datasets the items need are fetched first unless
     ``fetch`` is false; items whose data cannot be had are skipped, with the
     command that fixes it. ``isolation="strict"`` refuses to run student code
-    without Linux namespaces (``IsolationUnavailable``)."""
+    without Linux namespaces (``IsolationUnavailable``). ``path`` may be a
+    ``.py``, a notebook, a zip or a folder (``grader.submissions``); with
+    ``keep``, the files that came with the source are copied there."""
     started = time.perf_counter()
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UsageError(f"no such file: {path}")
     loaded = plugin.load(assignment)  # a broken plug-in stops here, before any student code runs
     chosen = assignment.profile(profile)
@@ -144,7 +179,9 @@ def grade_submission(
         limits = Limits(**{**limits.__dict__, "wall_seconds": float(wall_seconds)})
     items, notes = _items(assignment, loaded, public_only=public_only, only=only)
     cache = paths.data_dir(data_dir)
-    unfit = _read_submission(path)
+    handed = submissions.read(path, assignment, keep=keep)
+    unfit = handed.refusal
+    notes.extend(handed.notes)
     missing = _prepare_datasets(items, cache, fetch=fetch and unfit is None, progress=progress)
     internal: list[str] = []
     results: list[CheckResult] = []
@@ -158,8 +195,9 @@ def grade_submission(
     else:
         allow = _child_files(loaded, chosen, cache)
         deny = tuple(dict.fromkeys(p for p in (paths.course_dir(), paths.checkout_dir(), cache) if p is not None))
-        with session_factory(path, module_name=module_name(path.name), limits=limits, allow=allow, deny=deny,
-                             preload=loaded.public.preload, isolation=isolation) as session:
+        with _graded_file(handed) as graded, \
+                session_factory(graded, module_name=module_name(graded.name), limits=limits, allow=allow,
+                                deny=deny, preload=loaded.public.preload, isolation=isolation) as session:
             try:
                 imported = session.load()
             except HarnessError as exc:
@@ -175,7 +213,7 @@ def grade_submission(
                 notes.extend(_interface_notes(assignment, imported))
                 context = CheckContext(assignment=assignment, profile=chosen, plugin=loaded, session=session,
                                        imported=imported, data_dir=cache, missing_datasets=missing,
-                                       progress=progress, source=_source(path))
+                                       progress=progress, source=handed.source or "")
                 order = list(only) if isinstance(only, (list, tuple)) else [item.id for item in items]
                 done = {item.id: _run_item(item, context, internal)
                         for item in sorted(items, key=lambda item: order.index(item.id))}
@@ -185,13 +223,22 @@ def grade_submission(
                 figures = json_safe(context.figures)
             level, detail = session.isolation, session.isolation_detail  # as the child really ran
         stdout = session.stdout  # complete only once the child has ended
-    return GradeReport(
+    return _placed(GradeReport(
         assignment=assignment.id, title=assignment.title, submission=path.name, profile=chosen.name,
         profile_description=chosen.summary, tests=tuple(results), manual=assignment.manual,
         execution_time=time.perf_counter() - started, notes=tuple(notes), stdout=stdout,
         internal_errors=tuple(internal), isolation=level, isolation_detail=detail, imported=imported_ok,
-        figures=figures,
-    )
+        figures=figures, handed=_handed_json(handed),
+    ), handed)
+
+
+def _handed_json(handed: Handed) -> dict[str, Any]:
+    """What the result says of the handed file: how it was read, which file
+    was graded, and the files that came with it (the PDF, for the hand-graded
+    items)."""
+    return {"kind": handed.kind, "graded": handed.member or handed.source_name,
+            "companions": [{"name": c.name, "size": c.size, **({"kept": str(c.kept)} if c.kept else {})}
+                           for c in handed.companions]}
 
 
 def _child_files(loaded: LoadedPlugin, profile: Profile, cache: Path) -> tuple[Path, ...]:
@@ -242,12 +289,3 @@ def _prepare_datasets(items: list[RubricItem], cache: Path, *, fetch: bool,
         except DatasetError as exc:
             missing[name] = f"the {name} dataset could not be had: {exc}"
     return missing
-
-
-def _source(path: Path) -> str:
-    """The submission's text for static reading, decoded as Python decodes it
-    (``_read_submission`` has made sure it can be)."""
-    try:
-        return source.decode(path.read_bytes())
-    except (OSError, source.SourceEncodingError):
-        return ""

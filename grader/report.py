@@ -58,6 +58,9 @@ class GradeReport:
     figures: dict[str, Any] = field(default_factory=dict)
     """What the HTML report draws (the search, recorded runs, the test set's
     confusion matrix, gradient blocks), as plain JSON values."""
+    handed: dict[str, Any] = field(default_factory=dict)
+    """How the handed file was read (``.py``, notebook, zip, folder), which
+    file was graded, and the files that came with it (the PDF)."""
 
     @property
     def score(self) -> float:
@@ -97,4 +100,5 @@ class GradeReport:
             "notes": list(self.notes),
             "internal_errors": list(self.internal_errors),
             "figures": self.figures,
+            **({"handed": self.handed} if self.handed else {}),
         }

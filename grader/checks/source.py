@@ -60,6 +60,21 @@ def decode(raw: bytes) -> str:
                                   "`# -*- coding: latin-1 -*-`)") from None
 
 
+def as_utf8(text: str) -> str:
+    """Decoded source to be saved as UTF-8: a coding line in its first two
+    lines (PEP 263) is rewritten to say utf-8, on the same line, so the saved
+    file reads back as the same text with the same line numbers."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines[:2]):
+        found = _CODING.match(line.encode("utf-8", errors="replace"))
+        if found:
+            lines[index] = line.replace(found.group(1).decode("ascii", errors="replace"), "utf-8", 1)
+            break
+        if not _BLANK.match(line.encode("utf-8", errors="replace")):
+            break
+    return "\n".join(lines)
+
+
 def _coding_line(raw: bytes) -> tuple[int, str] | None:
     """(line number, encoding named) of the coding line Python heeds, if any."""
     lines = raw.removeprefix(codecs.BOM_UTF8).splitlines()[:2]

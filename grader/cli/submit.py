@@ -11,6 +11,7 @@ from rich.console import Console
 
 from grader import assignments, paths
 from grader.grading import grade_submission
+from grader.submissions import names
 from grader.cli.live import GradingDisplay
 from grader.reporters import files, html, json_reporter, terminal
 
@@ -38,16 +39,17 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
     if not file.is_file():
         raise click.UsageError(f"no such file: {file}")
     click.get_current_context().with_resource(paths.course_of(file))
-    assignment = assignments.get(assignment_id) if assignment_id else assignments.detect(file.name)
+    assignment = (assignments.get(assignment_id) if assignment_id
+                  else assignments.detect(names.python_name(file.name)))  # a notebook, a zip, a Canvas name
     if profile is not None and profile not in assignment.profiles:
         raise click.BadParameter(f"{profile!r}: {assignment.id} has the profiles "
                                  f"{', '.join(sorted(assignment.profiles))}", param_hint="'--profile'")
-    quiet = json_path == "-"
-    console = Console(stderr=quiet)
     if json_path not in (None, "-"):  # refused now, not after minutes of training
         files.check_writable(Path(json_path), option="--json")
     if report_path is not None:
         files.check_writable(report_path, option="--report")
+    quiet = json_path == "-"
+    console = Console(stderr=quiet)
     limits = assignment.profile(profile).limits or assignment.limits
     budget = timeout or limits.wall_seconds
     with GradingDisplay(console, file.name, assignment.id, budget) as display:

@@ -105,16 +105,20 @@ def check(base: Path | None = None) -> int:
 
 
 class NothingToGrade(Exception):
-    """The submission holds no Python file: the student's to fix."""
+    """The submission holds nothing to grade: the student's to fix."""
 
 
 def find_submission(folder: Path, assignment: Any) -> Path:
-    files = sorted(path for path in folder.rglob("*.py") if path.is_file())
-    if not files:
+    """The submission folder, if the reader finds a Python source in it (at
+    any depth, in a zip or a notebook); else what the student must fix."""
+    from grader import submissions
+
+    handed = submissions.read(folder, assignment)
+    if handed.refusal is not None:
         pattern = next(iter(getattr(assignment, "file_patterns", ())), "a .py file")
-        raise NothingToGrade(f"no .py file was submitted: upload your {pattern} file")
-    named = [path for path in files if assignment.matches(path.name)]
-    return (named or files)[0]
+        raise NothingToGrade(f"nothing to grade in your submission: {handed.refusal}. Upload your {pattern} file "
+                             "(alone, in a zip, or as a notebook)")
+    return folder
 
 
 def main(base: Path | None = None) -> int:

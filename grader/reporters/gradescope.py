@@ -59,6 +59,7 @@ def failure(message: str, *, max_score: float = 0.0, student_fault: bool = False
         "output": summary,
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "tests": [{"name": "The autograder failed", "number": "0", "score": 0.0, "max_score": max_score,
+        "tests": [{"name": "Nothing to grade in the submission" if student_fault else "The autograder failed",
+                   "number": "0", "score": 0.0, "max_score": max_score,
                    "status": "failed", "output": message[-4000:], "visibility": "visible"}],
     }

@@ -32,7 +32,7 @@ from grader.submissions.zips import DEFAULT_LIMITS, ZipLimits, open_zip
 Kind = Literal["py", "ipynb", "zip", "folder"]
 
 SOURCE_BYTES = 2 * 1024 * 1024
-"""The largest Python file graded (``grading.MAX_SUBMISSION_BYTES`` says the same today)."""
+"""The largest Python file graded."""
 MAX_NESTING = 1
 """A zip inside the zip or folder is read; a zip inside that one is not (a zip quine ends here)."""
 DOCUMENTS = frozenset({".pdf", ".html", ".htm", ".doc", ".docx", ".txt", ".md", ".png", ".jpg", ".jpeg", ".csv"})

@@ -8,6 +8,7 @@ validated against Gradescope's documented format
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -339,8 +340,9 @@ def _config_not_an_object(root: Path) -> None:
 
 
 GRADER_FAILURES = [
-    ("no-py-file", {"notes.txt": "I forgot the code", "report.pdf": b"%PDF-1.4"}, None, ["no .py file"]),
-    ("empty-submission", {}, None, ["no .py file"]),
+    ("no-py-file", {"notes.txt": "I forgot the code", "report.pdf": b"%PDF-1.4"}, None,
+     ["nothing to grade", "notes.txt", "report.pdf"]),
+    ("empty-submission", {}, None, ["nothing to grade"]),
     ("corrupt-gradescope-json", {"homework2_affine_jsmith.py": REFERENCE}, _corrupt_config, ["gradescope.json"]),
     ("gradescope-json-not-an-object", {"homework2_affine_jsmith.py": REFERENCE}, _config_not_an_object,
      ["gradescope.json"]),
@@ -361,11 +363,12 @@ def test_when_grading_fails_results_json_still_says_so_scores_zero_and_exits_0(b
     assert results["score"] == 0
     [entry] = results["tests"]
     assert entry["visibility"] == "visible" and entry["score"] == 0 and entry["status"] == "failed"
-    student_fault = "no .py file" in " ".join(says)
+    student_fault = "nothing to grade" in " ".join(says)
     assert ("submit again" if student_fault else "could not grade") in results["output"]
     assert results["visibility"] == "visible"
     if student_fault:
-        assert "upload your homework2_affine" in entry["output"]  # what to upload
+        assert "Upload your homework2_affine" in entry["output"]  # what to upload
+        assert entry["name"] == "Nothing to grade in the submission"  # the student's to fix, not a grader failure
     for words in says:
         assert words in entry["output"], entry["output"]
 
@@ -482,3 +485,34 @@ def test_setup_check_says_the_isolation_or_fails_the_build(bundle, tmp_path, hom
                             timeout=60)
     if os.geteuid() != 0 or isolation.unreadable_runtime() is not None:  # no namespaces and no uid level
         assert broken.returncode == 1 and "strict isolation needs Linux namespaces" in broken.stdout
+
+
+def _zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _notebook(source: str) -> str:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Homework 2"}]
+    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": chunk}
+              for chunk in ["%matplotlib inline", *source.split("\n\n\n")]]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.mark.parametrize("shape", ["zip with the PDF", "nested folder", "notebook"])
+def test_the_bundle_reads_zips_folders_and_notebooks_as_submit_does(bundle, tmp_path, home, shape):
+    code = REFERENCE.read_bytes()
+    submission = {
+        "zip with the PDF": {"homework2_affine_jsmith.zip": _zipped(
+            {"hw2/homework2_affine_jsmith.py": code, "hw2/homework2_affine_jsmith.pdf": b"%PDF-1.4\n%%EOF\n",
+             "__MACOSX/hw2/._homework2_affine_jsmith.py": b"\x00\x05"})},
+        "nested folder": {"hw2/code/homework2_affine_jsmith.py": code, "hw2/answers.pdf": b"%PDF-1.4\n"},
+        "notebook": {"homework2_affine_jsmith.ipynb": _notebook(code.decode("utf-8"))},
+    }[shape]
+    root = unpack(bundle, tmp_path, submission=submission)
+    done, results = run_autograder(root, home)
+    assert done.returncode == 0, done.stderr
+    assert results["score"] == 15, results.get("output")
