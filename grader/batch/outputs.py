@@ -23,13 +23,49 @@ from grader.batch.runner import Batch, Submission
 from grader.reporters import html
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+LATE = "Late"
+"""The last column: ``late`` for a Canvas download marked LATE (skip it in Canvas's import preview)."""
 
 
 def result_for(batch: Batch, submission: Submission) -> dict[str, Any]:
     """The stored result, as this file's own (an identical copy shares the grade)."""
     stored = batch.store.get(submission.digest)
     assert stored is not None, submission.path
-    return {**stored.result, "submission": submission.path.name, "students": list(submission.students)}
+    return {**stored.result, "submission": submission.path.name, "students": list(submission.students),
+            "late": submission.late, **({"canvas_user_id": submission.user_id} if submission.user_id else {})}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One student's gradebook row: who, and the submission that grades them."""
+
+    student: str
+    user_id: str
+    login: str
+    submission: Submission
+
+
+def rows(batch: Batch) -> tuple[list[Row], list[str]]:
+    """A row per student, never two: a student named by two graded files (a
+    classmate's team file and their own) is graded by their own file, else by
+    the first, and the conflict is said. Returns the rows and the conflicts."""
+    chosen: dict[str, Row] = {}
+    named: dict[str, list[str]] = {}
+    for submission in batch.submissions:
+        logins = submission.students
+        people = [(login, submission.user_id if len(logins) == 1 else None) for login in logins] or [
+            (None, submission.user_id)]
+        for login, user_id in people:
+            key = f"id:{user_id}" if user_id else f"login:{login}" if login else f"file:{submission.path.name}"
+            row = Row(submission.sortable_name if user_id and submission.sortable_name else
+                      login or submission.path.stem, user_id or "", login or "", submission)
+            named.setdefault(key, []).append(submission.path.name)
+            own = len(logins) <= 1
+            if key not in chosen or (own and len(chosen[key].submission.students) > 1):
+                chosen[key] = row
+    conflicts = [f"{key.split(':', 1)[1]} is named by {', '.join(files)}: graded by "
+                 f"{chosen[key].submission.path.name} (one row)" for key, files in named.items() if len(files) > 1]
+    return list(chosen.values()), conflicts
 
 
 def write_results(batch: Batch, out: Path) -> None:
@@ -53,16 +89,16 @@ def write_csv(batch: Batch, out: Path) -> Path:
     partial = target.with_name(".grades.csv.partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*CANVAS_IDENTITY, batch.assignment.title, *[f"{item.id} {item.name}" for item in items]])
+        writer.writerow([*CANVAS_IDENTITY, batch.assignment.title, *[f"{item.id} {item.name}" for item in items],
+                         LATE])
         writer.writerow(["Points Possible", "", "", "", "", _points(batch.assignment.points),
-                         *[_points(item.points) for item in items]])
-        for submission in batch.submissions:
-            result = result_for(batch, submission)
+                         *[_points(item.points) for item in items], ""])
+        for row in rows(batch)[0]:
+            result = result_for(batch, row.submission)
             scores = {test.get("number"): test.get("score", 0) for test in result.get("tests", [])}
-            values = [_points(float(result.get("score", 0))),
-                      *[_points(float(scores.get(item.id, 0))) for item in items]]
-            for student in submission.students or (None,):
-                writer.writerow([student or submission.path.stem, "", "", student or "", "", *values])
+            writer.writerow([row.student, row.user_id, "", row.login, "", _points(float(result.get("score", 0))),
+                             *[_points(float(scores.get(item.id, 0))) for item in items],
+                             "late" if row.submission.late else ""])
     partial.replace(target)
     return target
 
@@ -92,6 +128,14 @@ class Summary:
     """Files whose names give no student."""
     throughput: float = 0.0
     """Submissions graded per second by this run."""
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """Every entry of the folder: file, status (graded, superseded, companion, refused), reason, students."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """files, graded, superseded, companions, refused, students, late."""
+    conflicts: list[str] = field(default_factory=list)
+    """Students named by more than one graded file, and which one grades them."""
+    accounting: str = ""
+    """The counts in a line (``accounting``), as every page says it."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -134,7 +178,15 @@ def summarise(batch: Batch) -> Summary:
     groups: dict[str, list[str]] = {}
     for s in batch.submissions:
         groups.setdefault(s.digest, []).append(s.path.name)
-    students = {student for s in batch.submissions for student in s.students}
+    graded_rows, conflicts = rows(batch)
+    students = {(row.user_id or row.login) for row in graded_rows if row.user_id or row.login}
+    statuses = Counter(entry.status for entry in batch.accounted)
+    counts = {"files": len(batch.accounted), "graded": statuses["graded"], "superseded": statuses["superseded"],
+              "companions": statuses["companion"], "refused": statuses["refused"], "students": len(students),
+              "late": sum(row.submission.late for row in graded_rows)}
+    files = [{"file": entry.file, "status": entry.status, "reason": entry.reason, "students": list(entry.students),
+              **({"canvas_user_id": entry.user_id} if entry.user_id else {}), "late": entry.late}
+             for entry in batch.accounted]
     return Summary(
         batch.assignment.id, batch.profile, len(batch.submissions), len(students), len(batch.graded_now),
         batch.seconds, batch.assignment.points, statistics.fmean(scores) if scores else 0.0,
@@ -143,7 +195,8 @@ def summarise(batch: Batch) -> Summary:
         [(tag, count, examples[tag]) for tag, count in tags.most_common(10)], slowest, failing,
         [names for names in groups.values() if len(names) > 1],
         [s.path.name for s in batch.submissions if not s.students],
-        len(batch.graded_now) / batch.seconds if batch.seconds else 0.0)
+        len(batch.graded_now) / batch.seconds if batch.seconds else 0.0, files=files, counts=counts,
+        conflicts=conflicts, accounting=accounting(counts))
 
 
 def write_summary(summary: Summary, out: Path) -> None:
@@ -171,6 +224,7 @@ def write_pages(batch: Batch, summary: Summary, out: Path) -> Path:
 
 def summary_markdown(s: Summary) -> str:
     lines = [f"# {s.assignment}: {s.submissions} submissions, {s.students} students ({s.profile} profile)", "",
+             s.accounting, "",
              f"Mean {s.mean:.2f} / {s.max_score:g}, median {s.median:.2f}. Graded by this run: {s.graded_now} "
              f"in {s.seconds:.1f} s.", "", "## Scores", ""]
     widest = max((count for _, _, count in s.histogram), default=1) or 1
@@ -184,6 +238,18 @@ def summary_markdown(s: Summary) -> str:
     lines += ["", "## Failing", ""] + ([f"* {file}: {why}" for file, why in s.failing] or ["* none"])
     lines += ["", "## Identical files (graded once)", ""]
     lines += [f"* {', '.join(names)}" for names in s.identical] or ["* none"]
+    lines += ["", "## Every file in the folder", "", "| file | what became of it | students |", "| --- | --- | --- |"]
+    lines += [f"| {f['file']} | {f['status']}{': ' + f['reason'] if f['reason'] else ''}"
+              f"{' (late)' if f['late'] else ''} | {', '.join(f['students'])} |" for f in s.files]
+    if s.conflicts:
+        lines += ["", "## Students named by more than one file", ""] + [f"* {c}" for c in s.conflicts]
     if s.unidentified:
         lines += ["", "## File names that name no student", ""] + [f"* {name}" for name in s.unidentified]
     return "\n".join(lines) + "\n"
+
+
+def accounting(c: dict[str, int]) -> str:
+    """``41 files: 35 graded, 3 superseded, 2 kept with a submission, 1 refused; 36 students, 4 late``."""
+    return (f"{c.get('files', 0)} files: {c.get('graded', 0)} graded, {c.get('superseded', 0)} superseded, "
+            f"{c.get('companions', 0)} kept with a submission, {c.get('refused', 0)} refused; "
+            f"{c.get('students', 0)} students, {c.get('late', 0)} late")

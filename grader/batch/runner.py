@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import multiprocessing.util
 import os
+import shutil
 import time
 import traceback
 from collections import Counter
@@ -20,13 +21,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from grader import assignments
 from grader.assignments import Assignment
 from grader.batch.store import ResultStore, digest
 from grader.errors import UsageError
-from grader.identity import students
+from grader.identity import Identity, identify
 from grader.sandbox import SubprocessSession
 from grader.sandbox.forking import ZygotePool
 
@@ -41,6 +42,32 @@ class Submission:
     path: Path
     digest: str
     students: tuple[str, ...]
+    """The logins the name gives (a team's members)."""
+    user_id: str | None = None
+    """The Canvas user id of a Canvas download name: the gradebook's ``ID``."""
+    sortable_name: str | None = None
+    late: bool = False
+
+
+Status = Literal["graded", "superseded", "companion", "refused"]
+
+
+@dataclass(frozen=True)
+class Accounted:
+    """What became of one entry of the batch folder: graded, superseded by a
+    later file of the same student, kept with a student's graded file (the
+    PDF), or refused with its reason. Every entry has one."""
+
+    file: str
+    status: Status
+    reason: str = ""
+    students: tuple[str, ...] = ()
+    user_id: str | None = None
+    late: bool = False
+
+
+GRADABLE = (".py", ".ipynb", ".zip")
+"""What the reader turns into a Python source (and folders)."""
 
 
 @dataclass(frozen=True)
@@ -73,23 +100,77 @@ class Batch:
     profile: str
     submissions: list[Submission]
     store: ResultStore
+    out: Path | None = None
+    """The batch's output folder (the files that came with each submission are kept under ``files/``)."""
+    accounted: list[Accounted] = field(default_factory=list)
+    """What became of every entry of the folder."""
     graded_now: list[str] = field(default_factory=list)
     """Digests graded by this run (the rest came from the store)."""
     seconds: float = 0.0
 
 
-def collect(folder: Path, assignment: Assignment) -> list[Submission]:
-    """The ``.py`` files of ``folder`` (not hidden, not in subfolders), with
-    their content hash and the students their names give."""
+def collect(folder: Path, assignment: Assignment) -> tuple[list[Submission], list[Accounted]]:
+    """The submissions of ``folder`` (its ``.py`` files, notebooks, zips and
+    folders; Canvas download names parsed), and what
+    became of every entry. Of one student's files (one Canvas user id, or one
+    set of logins) the newest that fits the assignment's names is graded and
+    the others are superseded; their other files (the PDF) go with it; the
+    rest is refused, each with its reason."""
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
-    found = []
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix == ".py" and not path.name.startswith("."):
-            found.append(Submission(path, digest(path), students(assignment, path.name)))
-    if not found:
-        raise UsageError(f"{folder} holds no .py submissions")
-    return found
+    entries = sorted(folder.iterdir())
+    if not entries:
+        raise UsageError(f"{folder} is empty: nothing to grade")
+    ids = {path: identify(assignment, path.name) for path in entries}
+
+    def key(path: Path) -> tuple[str, ...] | None:
+        found = ids[path]
+        return ("canvas", found.user_id) if found.user_id else ("logins", *found.logins) if found.logins else None
+
+    accounted: list[Accounted] = []
+    candidates: dict[tuple[str, ...], list[Path]] = {}
+    others: list[Path] = []
+    for path in entries:
+        found = ids[path]
+        if path.name.startswith("."):
+            accounted.append(_account(path, found, "refused", "a hidden file (a system's own, such as .DS_Store): "
+                                      "not a submission"))
+        elif found.canvas is not None and found.canvas.kind != "file":
+            accounted.append(_account(path, found, "refused", f"a Canvas {found.canvas.kind} entry (the student "
+                                      "typed or linked an answer instead of uploading a file): nothing to grade"))
+        elif path.is_dir() or Path(found.name).suffix.lower() in GRADABLE:
+            candidates.setdefault(key(path) or ("file", path.name), []).append(path)
+        else:
+            others.append(path)
+    submissions = []
+    for group in candidates.values():
+        newest = max(group, key=lambda path: (ids[path].fits, ids[path].order, path.stat().st_mtime, path.name))
+        found = ids[newest]
+        submissions.append(Submission(newest, digest(newest), found.logins, found.user_id,
+                                      found.canvas.sortable_name if found.canvas else None, found.late))
+        accounted.append(_account(newest, found, "graded"))
+        for path in group:
+            if path != newest:
+                accounted.append(_account(path, ids[path], "superseded", f"superseded by {newest.name}, a later "
+                                          "file of the same student: only that one is graded"))
+    graded = {key(s.path): s.path.name for s in submissions if key(s.path) is not None}
+    for path in others:
+        owner = graded.get(key(path)) if key(path) is not None else None
+        if owner is not None:
+            accounted.append(_account(path, ids[path], "companion", f"kept with {owner} (not Python: for the "
+                                      "items graded by hand)"))
+        else:
+            suffix = Path(ids[path].name).suffix or "no extension"
+            accounted.append(_account(path, ids[path], "refused", f"not a submission ({suffix}), and no "
+                                      "Python file, notebook or zip of the same student is here"))
+    order = {path.name: index for index, path in enumerate(entries)}
+    submissions.sort(key=lambda s: order[s.path.name])
+    accounted.sort(key=lambda a: order[a.file])
+    return submissions, accounted
+
+
+def _account(path: Path, found: Identity, status: Status, reason: str = "") -> Accounted:
+    return Accounted(path.name, status, reason, found.logins, found.user_id, found.late)
 
 
 _ZYGOTES: ZygotePool | None = None
@@ -106,16 +187,19 @@ def _init_worker(zygote: bool) -> None:
 
 
 def _grade_one(path: str, assignment_id: str, profile: str | None, data_dir: str | None,
-               isolation: str) -> tuple[dict[str, Any], float]:
+               isolation: str, keep: str | None = None) -> tuple[dict[str, Any], float]:
     """One submission's result JSON (a grader failure becomes the result)."""
     from grader.grading import grade_submission
 
     started = time.perf_counter()
     assignment = assignments.get(assignment_id)
+    if keep:
+        shutil.rmtree(keep, ignore_errors=True)  # what an interrupted run kept of this submission
     try:
         report = grade_submission(path, assignment=assignment, profile=profile, data_dir=data_dir,
                                   isolation="strict" if isolation == "strict" else "auto",
-                                  session_factory=functools.partial(SubprocessSession, zygotes=_ZYGOTES))
+                                  session_factory=functools.partial(SubprocessSession, zygotes=_ZYGOTES),
+                                  keep=Path(keep) if keep else None)
         return report.to_json(), time.perf_counter() - started
     except UsageError:
         raise
@@ -142,7 +226,7 @@ def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | 
         from grader.sandbox import isolation as isolation_mode
 
         isolation_mode.choose("strict")  # refuse before anything starts
-    submissions = collect(folder, assignment)
+    submissions, accounted = collect(folder, assignment)
     store = ResultStore(out / "grades.sqlite", assignment=assignment.id, profile=chosen)
     done = store.done()
     todo: dict[str, Submission] = {}
@@ -153,7 +237,7 @@ def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | 
     jobs = max(1, jobs or os.cpu_count() or 1)
     notify = progress or (lambda event: None)
     notify(BatchStarted(distinct, len(submissions), distinct - len(todo), jobs))
-    batch = Batch(assignment, chosen, submissions, store)
+    batch = Batch(assignment, chosen, submissions, store, out=out, accounted=accounted)
     pending = list(todo.values())
     suspects: list[Submission] = []
     deaths: Counter[str] = Counter()
@@ -196,8 +280,10 @@ def _run(pending: list[Submission], batch: Batch, jobs: int, profile: str | None
         while left or running:
             while left and len(running) < jobs * 2:
                 submission = left.pop(0)
+                keep = batch.out / "files" / submission.digest[:16] if batch.out else None
                 running[pool.submit(_grade_one, str(submission.path), batch.assignment.id, profile,
-                                    str(data_dir) if data_dir else None, isolation)] = submission
+                                    str(data_dir) if data_dir else None, isolation,
+                                    str(keep) if keep else None)] = submission
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 submission = running.pop(future)

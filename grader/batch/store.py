@@ -33,7 +33,16 @@ CREATE TABLE IF NOT EXISTS results (
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The content hash of a handed file, or of a folder's files and their
+    paths (symbolic links not followed)."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    found = hashlib.sha256()
+    for item in sorted(path.rglob("*")):
+        if item.is_file() and not item.is_symlink():
+            found.update(item.relative_to(path).as_posix().encode("utf-8") + b"\0")
+            found.update(hashlib.sha256(item.read_bytes()).digest())
+    return found.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ from grader.reporters import files
                    "it from nothing; every child still gets its own uid, folder and limits.")
 def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None, profile: str | None,
                   data_dir: Path | None, isolation: str, zygote: bool) -> None:
-    """Grade every .py file in FOLDER, in parallel and resumably."""
+    """Grade every submission in FOLDER (.py, notebooks, zips, folders; Canvas download names), in parallel
+    and resumably; every file is accounted for."""
     from grader.sandbox import isolation as isolation_mode
 
     assignment = assignments.get(assignment_id)
@@ -94,6 +95,12 @@ def render(s: Summary, console: Console) -> None:
     if s.failing:
         console.print(f"[bold]Failing[/] ({len(s.failing)}): " + ", ".join(f for f, _ in s.failing[:10]),
                       highlight=False)
+    console.print(s.accounting, highlight=False)
+    for entry in s.files:
+        if entry["status"] in ("superseded", "refused"):
+            console.print(f"  {entry['status']}: {entry['file']}: {entry['reason']}", highlight=False)
+    for conflict in s.conflicts:
+        console.print(f"  [bold]conflict[/]: {conflict}", highlight=False)
     if s.identical:
         console.print(f"[bold]Identical files[/] ({len(s.identical)} groups, each graded once): " +
                       "; ".join(", ".join(group) for group in s.identical[:5]), highlight=False)

@@ -439,6 +439,21 @@ def pages(results: Iterable[tuple[Mapping[str, Any], Path]], *, plotly_js: Plotl
     return [write(result, path, plotly_js=plotly_js) for result, path in results]
 
 
+def _files_section(summary: Mapping[str, Any]) -> str:
+    """Every entry of the batch folder and what became of it, with the counts."""
+    entries = summary.get("files") or []
+    if not entries:
+        return ""
+    body = "".join(f'<tr class="file {_e(f.get("status"))}"><td>{_e(f.get("file"))}</td><td>{_e(f.get("status"))}'
+                   f'{" (late)" if f.get("late") else ""}</td><td>{_e(f.get("reason") or "")}</td>'
+                   f'<td>{_e(", ".join(f.get("students") or []))}</td></tr>' for f in entries)
+    conflicts = "".join(f"<li>{_e(c)}</li>" for c in summary.get("conflicts") or [])
+    return (f'<section id="files"><h2>Every file in the folder</h2><p>{_e(summary.get("accounting") or "")}</p><table><thead><tr><th>file</th><th>what became of it</th><th>why</th>'
+            f'<th>students</th></tr></thead><tbody>{body}</tbody></table>'
+            + (f"<h3>Students named by more than one file</h3><ul>{conflicts}</ul>" if conflicts else "")
+            + "</section>")
+
+
 def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any]], *,
                  script_src: str | None = PLOTLY_FILE) -> str:
     """A class's page: the score histogram, per-item pass rates, the most
@@ -487,7 +502,8 @@ def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any
             f'</tbody></table></section>'
             + (f'<section id="failing"><h2>Failing</h2><ul>{failing}</ul></section>' if failing else "")
             + f'<section id="students"><h2>Submissions</h2><table><thead><tr><th>file (its report)</th>'
-            f'<th>students</th><th>score</th></tr></thead><tbody>{rows}</tbody></table></section>')
+            f'<th>students</th><th>score</th></tr></thead><tbody>{rows}</tbody></table></section>'
+            + _files_section(summary))
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(summary.get("assignment"))}'
             f' class summary</title><style>{_STYLE}</style>{head}</head><body><main>{body}</main>'
             f'{plots.scripts()}</body></html>\n')

@@ -126,9 +126,9 @@ def test_a_class_of_128_files_gets_every_gradebook_row_right(tmp_path, course):
     header, points, rows = read_csv(tmp_path / "out" / "grades.csv")
     items = [item for item in HW.items]
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", HW.title,
-                      *[f"{item.id} {item.name}" for item in items]]
+                      *[f"{item.id} {item.name}" for item in items], "Late"]
     assert points[0] == "Points Possible" and float(points[5]) == HW.points
-    assert [float(value) for value in points[6:]] == [item.points for item in items]
+    assert [float(value) for value in points[6:-1]] == [item.points for item in items] and points[-1] == ""
     by_student = {row["Student"]: row for row in rows}
     assert len(by_student) == len(rows), "a student has two rows"
     wanted_rows = sum(len(students) or 1 for _, students in files.values())
@@ -156,7 +156,10 @@ def test_a_class_of_128_files_gets_every_gradebook_row_right(tmp_path, course):
     assert failing["homework2_affine_s001.py"] == "no points"  # the stub
     mistakes = {tag for tag, _, _ in summary["mistakes"]}
     assert mistakes, "no named mistake in a class with transposed gradients"
-    assert (tmp_path / "out" / "summary.md").read_text().count("homework2_affine_copy") == 4
+    markdown = (tmp_path / "out" / "summary.md").read_text()
+    identical = markdown.split("## Identical files", 1)[1].split("\n## ", 1)[0]
+    assert identical.count("homework2_affine_copy") == 4
+    assert markdown.count("| graded |") == 128 and "128 files: 128 graded" in markdown  # every file accounted for
     for file, (base, students) in files.items():
         result = json.loads((tmp_path / "out" / "results" / f"{Path(file).stem}.json").read_text())
         assert result["submission"] == file and result["students"] == list(students)
