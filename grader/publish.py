@@ -121,6 +121,9 @@ then, from this folder:
 
     grade submit {stub_name(assignment)}
 
+You may also hand in and check a notebook (`{stub_name(assignment)[:-3]}.ipynb`) or a zip
+holding your file and your PDF: `grade submit` reads the Python inside either.
+
 It imports your file in a sandbox, runs the visible checks (the handout's example and
 properties any correct answer has), and says what to fix in the course's terms.
 {_quick_line(assignment)}
