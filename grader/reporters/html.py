@@ -334,7 +334,25 @@ def _notes(r: Mapping[str, Any]) -> str:
     errors = r.get("internal_errors") or []
     said = (f'<p class="warn">The grader hit {len(errors)} internal error(s); the items concerned are marked '
             f'"error". Please report this with your file.</p>' if errors else "")
-    return f'<section id="notes"><h2>Notes</h2>{notes or "<p>None.</p>"}{said}</section>'
+    return f'<section id="notes"><h2>Notes</h2>{_handed(r)}{notes or "<p>None.</p>"}{said}</section>'
+
+
+def _handed(r: Mapping[str, Any]) -> str:
+    """Which file of the hand-in was graded and what came with it (the PDF for
+    the items graded by hand), linked where the batch kept a copy."""
+    handed = r.get("handed") or {}
+    if not handed or (handed.get("kind") == "py" and not handed.get("companions")):
+        return ""
+    came = []
+    for companion in handed.get("companions") or []:
+        name = _e(companion.get("name", ""))
+        kept = companion.get("kept")
+        link = f'<a href="{_e(Path(str(kept)).as_uri())}">{name}</a>' if kept and Path(str(kept)).is_absolute() \
+            else name
+        came.append(f"{link} ({int(companion.get('size') or 0):,} bytes)")
+    with_it = f"; with it: {', '.join(came)}" if came else ""
+    return (f'<p class="handed">Handed in as a {_e(handed.get("kind", ""))}: graded '
+            f'{_e(handed.get("graded") or "")}{with_it}.</p>')
 
 
 def _note(text: str) -> str:

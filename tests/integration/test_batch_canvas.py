@@ -99,3 +99,5 @@ def test_a_canvas_download_folder_is_graded_with_every_file_accounted_for(tmp_pa
     assert "chenli_56789_text.html" in done.stdout and "stray_notes.pdf" in done.stdout
     kept = list((out / "files").rglob("homework2_affine_alee.pdf"))
     assert kept and kept[0].read_bytes() == PDF  # the zip's PDF, kept for the hand-graded items
+    page = (out / "reports" / "leeanna_34567_6789014_homework2_affine_alee.html").read_text(encoding="utf-8")
+    assert kept[0].as_uri() in page  # the student's page links the PDF a TA grades by hand
