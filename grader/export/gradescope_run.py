@@ -109,12 +109,14 @@ class NothingToGrade(Exception):
 
 
 def find_submission(folder: Path, assignment: Any) -> Path:
-    """The submission folder, if the reader finds a Python source in it (at
-    any depth, in a zip or a notebook); else what the student must fix."""
+    """The submission folder, to grade as the reader reads it (a Python file
+    at any depth, in a zip or a notebook); if it holds no such file at all,
+    what the student must fix."""
     from grader import submissions
 
     handed = submissions.read(folder, assignment)
-    if handed.refusal is not None:
+    handed_code = any(path.suffix.lower() in (".py", ".ipynb", ".zip") for path in folder.rglob("*") if path.is_file())
+    if handed.refusal is not None and not handed_code:  # a broken .py is graded (0, every item told why)
         pattern = next(iter(getattr(assignment, "file_patterns", ())), "a .py file")
         raise NothingToGrade(f"nothing to grade in your submission: {handed.refusal}. Upload your {pattern} file "
                              "(alone, in a zip, or as a notebook)")

@@ -6,18 +6,17 @@ user ids."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from course_files import REPO
+from handins import notebook, zip_bytes
 
 GRADE = Path(sys.executable).parent / "grade"
 SOLUTION = (REPO / "reference" / "hw2_affine" / "solution.py").read_text(encoding="utf-8")
@@ -25,27 +24,13 @@ STUB = (REPO / "assignments" / "hw2_affine" / "homework2_affine.py").read_text(e
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
-def _zip(files: dict[str, str | bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _notebook(source: str) -> str:
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": chunk}
-             for chunk in ["%matplotlib inline", *source.split("\n\n\n")]]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-
-
 CLASS: list[tuple[str, str | bytes]] = [  # in the order Canvas's zip would unpack them
     ("smithjohn_12345_6789012_homework2_affine_jsmith.py", STUB),  # an early upload...
     ("smithjohn_12345_6789020_homework2_affine_jsmith-1.py", SOLUTION),  # ...and the later one: graded
     ("doejane_LATE_23456_6789013_homework2_affine_jdoe.py", SOLUTION),
-    ("leeanna_34567_6789014_homework2_affine_alee.zip", _zip({"homework2_affine_alee.py": SOLUTION,
+    ("leeanna_34567_6789014_homework2_affine_alee.zip", zip_bytes({"homework2_affine_alee.py": SOLUTION,
                                                               "homework2_affine_alee.pdf": PDF})),
-    ("parkmin_45678_6789015_homework2_affine_mpark.ipynb", _notebook(SOLUTION)),
+    ("parkmin_45678_6789015_homework2_affine_mpark.ipynb", notebook("%matplotlib inline", *SOLUTION.split("\n\n\n"))),
     ("parkmin_45678_6789016_homework2_affine_mpark.pdf", PDF),
     ("chenli_56789_text.html", "<p>I could not upload my file, here is my code: ...</p>"),
     ("stray_notes.pdf", PDF),

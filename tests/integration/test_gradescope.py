@@ -8,7 +8,6 @@ validated against Gradescope's documented format
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from course_files import REPO, SUBMISSIONS
+from handins import notebook, zip_bytes
 from grader import assignments, toml
 from grader.cli import main
 from grader.sandbox import isolation
@@ -487,30 +487,16 @@ def test_setup_check_says_the_isolation_or_fails_the_build(bundle, tmp_path, hom
         assert broken.returncode == 1 and "strict isolation needs Linux namespaces" in broken.stdout
 
 
-def _zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _notebook(source: str) -> str:
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Homework 2"}]
-    cells += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": chunk}
-              for chunk in ["%matplotlib inline", *source.split("\n\n\n")]]
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-
-
 @pytest.mark.parametrize("shape", ["zip with the PDF", "nested folder", "notebook"])
 def test_the_bundle_reads_zips_folders_and_notebooks_as_submit_does(bundle, tmp_path, home, shape):
     code = REFERENCE.read_bytes()
     submission = {
-        "zip with the PDF": {"homework2_affine_jsmith.zip": _zipped(
+        "zip with the PDF": {"homework2_affine_jsmith.zip": zip_bytes(
             {"hw2/homework2_affine_jsmith.py": code, "hw2/homework2_affine_jsmith.pdf": b"%PDF-1.4\n%%EOF\n",
              "__MACOSX/hw2/._homework2_affine_jsmith.py": b"\x00\x05"})},
         "nested folder": {"hw2/code/homework2_affine_jsmith.py": code, "hw2/answers.pdf": b"%PDF-1.4\n"},
-        "notebook": {"homework2_affine_jsmith.ipynb": _notebook(code.decode("utf-8"))},
+        "notebook": {"homework2_affine_jsmith.ipynb": notebook(("md", "# Homework 2"), "%matplotlib inline",
+                                                                *code.decode("utf-8").split("\n\n\n"))},
     }[shape]
     root = unpack(bundle, tmp_path, submission=submission)
     done, results = run_autograder(root, home)

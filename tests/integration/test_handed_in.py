@@ -5,7 +5,6 @@ cannot be graded is a graded 0 with the reason, never a usage error."""
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
@@ -14,28 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from course_files import REPO
+from handins import notebook, zip_bytes as zipped
 from grader.cli import main
 
 SOLUTION = (REPO / "reference" / "hw2_affine" / "solution.py").read_text(encoding="utf-8")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def notebook(*cells: str, markdown_first: bool = True) -> str:
-    """A notebook as Jupyter saves one: a markdown cell, then code cells."""
-    found = [{"cell_type": "markdown", "metadata": {}, "source": "# Homework 2, problem 4"}] if markdown_first else []
-    found += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": n, "source": cell}
-              for n, cell in enumerate(cells, start=1)]
-    return json.dumps({"cells": found, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                    "language": "python"}},
-                       "nbformat": 4, "nbformat_minor": 5}, indent=1)
-
-
-def zipped(files: dict[str, bytes | str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def grade(path: Path, *extra: str) -> dict:
@@ -54,8 +36,8 @@ SOLUTION_CELLS = ["%matplotlib inline\nimport matplotlib.pyplot as plt", *SOLUTI
     ("homework2_affine_jsmith.zip", zipped({"jsmith/hw2/homework2_affine_jsmith.py": SOLUTION,
                                             "jsmith/hw2/derivations.pdf": PDF,
                                             "__MACOSX/jsmith/hw2/._homework2_affine_jsmith.py": b"\x00\x05\x16"})),
-    ("homework2_affine_jsmith.ipynb", notebook(*SOLUTION_CELLS)),
-    ("homework2_affine_jsmith.zip", zipped({"homework2_affine_jsmith.ipynb": notebook(*SOLUTION_CELLS),
+    ("homework2_affine_jsmith.ipynb", notebook(("md", "# Homework 2, problem 4"), *SOLUTION_CELLS)),
+    ("homework2_affine_jsmith.zip", zipped({"homework2_affine_jsmith.ipynb": notebook(("md", "# Homework 2, problem 4"), *SOLUTION_CELLS),
                                             "homework2_affine_jsmith.pdf": PDF})),
     ("smithjohn_LATE_12345_6789012_homework2_affine_jsmith.py", SOLUTION),
 ], ids=["zip with the PDF", "zip with folders and macOS junk", "notebook with magics", "notebook in a zip",
@@ -75,7 +57,7 @@ def test_what_students_hand_in_earns_every_point_with_the_assignment_detected(tm
 
 def test_a_notebook_s_magics_are_set_aside_and_named_by_cell(tmp_path):
     path = tmp_path / "homework2_affine_jsmith.ipynb"
-    path.write_text(notebook(*SOLUTION_CELLS), encoding="utf-8")
+    path.write_text(notebook(("md", "# Homework 2, problem 4"), *SOLUTION_CELLS), encoding="utf-8")
     notes = " ".join(grade(path)["notes"])
     assert "cell 2, line 1" in notes and "%matplotlib inline" in notes
     assert "!pip install numpy" in notes
@@ -86,7 +68,7 @@ def test_a_mistake_in_a_notebook_is_placed_in_its_cell_not_a_line_of_a_generated
     broken = next(i for i, cell in enumerate(cells) if "def Composition" in cell)
     cells[broken] = cells[broken].replace("def Composition(L, x):", "def Composition(L, x):\n    raise ValueError('oops')")
     path = tmp_path / "homework2_affine_jsmith.ipynb"
-    path.write_text(notebook(*cells), encoding="utf-8")
+    path.write_text(notebook(("md", "# Homework 2, problem 4"), *cells), encoding="utf-8")
     result = grade(path)
     composition = [t for t in result["tests"] if "Composition" in t["name"] and t["score"] < t["max_score"]]
     assert composition

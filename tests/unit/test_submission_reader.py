@@ -14,6 +14,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_files import REPO
+from handins import notebook, zip_bytes
 from grader import assignments
 from grader.submissions import read
 
@@ -30,20 +31,6 @@ def make_zip(path: Path, members: dict[str, bytes | str]) -> Path:
         for name, data in members.items():
             archive.writestr(name, data)
     return path
-
-
-def zip_bytes(members: dict[str, bytes | str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def notebook(*cells: str | tuple[str, str]) -> str:
-    """A notebook as Jupyter saves it: a string is a code cell, ``("md", text)`` a markdown cell."""
-    made = [new_markdown_cell(cell[1]) if isinstance(cell, tuple) else new_code_cell(cell) for cell in cells]
-    return nbformat.writes(new_notebook(cells=made))
 
 
 def solution_cells() -> list[str]:
