@@ -53,7 +53,8 @@ def rows(batch: Batch) -> tuple[list[Row], list[str]]:
     named: dict[str, list[str]] = {}
     for submission in batch.submissions:
         logins = submission.students
-        people = [(login, submission.user_id if len(logins) == 1 else None) for login in logins] or [
+        people: list[tuple[str | None, str | None]] = [
+            (login, submission.user_id if len(logins) == 1 else None) for login in logins] or [
             (None, submission.user_id)]
         for login, user_id in people:
             key = f"id:{user_id}" if user_id else f"login:{login}" if login else f"file:{submission.path.name}"

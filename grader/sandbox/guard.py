@@ -24,6 +24,11 @@ FILE_BYTES = 1 << 30
 OPEN_FILES = 256
 PROCESSES = 128
 """Tasks (processes and threads) of the child's uid, when it has its own."""
+STACK_BYTES = 8 << 20
+"""The main thread's stack: the usual Linux default, set whatever the grader
+was started with, so runaway C recursion ends the same way (a segmentation
+fault the grader names) on every machine, not in a slow memory exhaustion
+where ``ulimit -s unlimited``."""
 
 
 def drop_privileges(uid: int, gid: int) -> None:
@@ -63,14 +68,17 @@ def filter_syscalls(program: bytes) -> None:
 
 
 def set_limits(config: dict[str, Any]) -> None:
-    """Limits the child cannot lift: address space, CPU time, core dumps,
-    file size, open files, and (with a uid of its own) processes."""
+    """Limits the child cannot lift: address space, CPU time, stack, core
+    dumps, file size, open files, and (with a uid of its own) processes."""
     memory = config.get("memory_bytes")
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = config.get("cpu_seconds")
     if cpu:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    stack = STACK_BYTES if hard == resource.RLIM_INFINITY else min(STACK_BYTES, hard)
+    resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
     resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))

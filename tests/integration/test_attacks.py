@@ -548,7 +548,7 @@ def problems(arena: Arena, attack: Attack, graded: Graded, before: dict[str, Any
         found.append(f"{len(graded.stdout)} bytes of output kept")
     if attack.says:
         if attack.says not in feedback:
-            found.append(f"{attack.says!r} not in the feedback: {feedback[:500]}")
+            found.append(f"{attack.says!r} not in the feedback: {feedback[:300]} ... {feedback[-400:]}")
     return found
 
 
