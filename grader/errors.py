@@ -9,6 +9,8 @@ These exceptions are for problems of the grader's own inputs and environment.
     │   │                           done as asked (unknown file, bad option)
     │   ├── ConfigError             a manifest or course folder is invalid
     │   ├── UnknownAssignmentError  no assignment matches a name or file
+    │   ├── GradesFileError         a file of grades (hand-graded points, a
+    │   │                           Canvas export) has bad lines: all listed
     │   └── IsolationUnavailable    strict isolation was asked for on a machine
     │                               without Linux namespaces
     ├── DatasetError (exit 1)       a dataset is missing, unreadable or invalid
@@ -44,6 +46,15 @@ class ConfigError(UsageError):
 
 class UnknownAssignmentError(UsageError):
     """No assignment matches the given id or submission file name."""
+
+
+class GradesFileError(UsageError):
+    """A grades file the user gave has bad lines; ``problems`` lists every one
+    (nothing of the file was used)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        self.problems = problems
+        super().__init__(message + "".join(f"\n  {problem}" for problem in problems))
 
 
 class IsolationUnavailable(UsageError):

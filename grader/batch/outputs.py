@@ -1,12 +1,12 @@
-"""What a batch writes: one result JSON per submission, ``grades.csv`` in the
-form Canvas's gradebook import takes, and a summary of the class.
+"""What a batch writes: one result JSON per submission, ``grades.csv`` (the
+class view), a summary of the class and the HTML pages. Once points graded by
+hand are stored (``grade manual import``), each of them shows auto + hand.
 
-``grades.csv``: Canvas matches rows by ``SIS Login ID`` (the login the file
-name gives), ignores ``Student``'s display text, reads the ``Points
-Possible`` row, and offers to create an assignment for every column it does
-not know (the total under the assignment's title, then one column per rubric
-item: keep or skip them in its import preview). A team file gives a row per
-member.
+``grades.csv`` is a class view, **not for upload to Canvas**: its total is
+headed with the assignment's title and each rubric item has a column, so
+Canvas's importer would create a new assignment for each. The upload file is
+``grade gradebook canvas`` (``grader.batch.canvas``), which writes into the
+course's own column. A team file gives a row per member.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.batch.hand import HandGrade, hand_grade
 from grader.batch.runner import Batch, Submission
 from grader.reporters import html
 
@@ -28,11 +29,48 @@ LATE = "Late"
 
 
 def result_for(batch: Batch, submission: Submission) -> dict[str, Any]:
-    """The stored result, as this file's own (an identical copy shares the grade)."""
+    """The stored result, as this file's own (an identical copy shares the grade),
+    with the points graded by hand once there are any (``hand_score``,
+    ``total_score``; ``manual_by_student`` when a team's members differ)."""
     stored = batch.store.get(submission.digest)
     assert stored is not None, submission.path
-    return {**stored.result, "submission": submission.path.name, "students": list(submission.students),
-            "late": submission.late, **({"canvas_user_id": submission.user_id} if submission.user_id else {})}
+    result = {**stored.result, "submission": submission.path.name, "students": list(submission.students),
+              "late": submission.late, **({"canvas_user_id": submission.user_id} if submission.user_id else {})}
+    if not batch.assignment.manual:
+        return result
+    grades = batch.store.manual()
+    hands = {key: hand_grade(batch.assignment, grades, key) for key, _, _ in _people(submission)}
+    if not any(hand.started for hand in hands.values()):
+        return result
+    if len(set(hands.values())) > 1:
+        result["manual_by_student"] = {key.split(":", 1)[1]: _manual(hand) for key, hand in hands.items()}
+        return result
+    hand = next(iter(hands.values()))
+    score = float(result.get("score", 0))
+    return {**result, "manual": _manual(hand), "auto_score": score, "hand_score": hand.score,
+            "hand_complete": hand.complete, "total_score": score + hand.score,
+            "total_max_score": float(result.get("max_score", 0)) + hand.max_score}
+
+
+def _manual(hand: HandGrade) -> list[dict[str, Any]]:
+    return [{"name": item.name, "max_score": item.max_score,
+             **({"score": item.points, "comment": item.comment} if item.points is not None else {})}
+            for item in hand.items]
+
+
+def hand_of(batch: Batch, row: Row) -> HandGrade:
+    """The items graded by hand of one gradebook row."""
+    return hand_grade(batch.assignment, batch.store.manual(), row.key)
+
+
+def _people(submission: Submission) -> list[tuple[str, str | None, str | None]]:
+    """(row key, login, Canvas user id) of each student a submission grades."""
+    logins = submission.students
+    people: list[tuple[str | None, str | None]] = [
+        (login, submission.user_id if len(logins) == 1 else None) for login in logins] or [
+        (None, submission.user_id)]
+    return [(f"id:{user_id}" if user_id else f"login:{login}" if login else f"file:{submission.path.name}",
+             login, user_id) for login, user_id in people]
 
 
 @dataclass(frozen=True)
@@ -43,6 +81,8 @@ class Row:
     user_id: str
     login: str
     submission: Submission
+    key: str = ""
+    """``id:<Canvas user id>``, else ``login:<login>``, else ``file:<file name>``: what hand points are stored by."""
 
 
 def rows(batch: Batch) -> tuple[list[Row], list[str]]:
@@ -53,13 +93,9 @@ def rows(batch: Batch) -> tuple[list[Row], list[str]]:
     named: dict[str, list[str]] = {}
     for submission in batch.submissions:
         logins = submission.students
-        people: list[tuple[str | None, str | None]] = [
-            (login, submission.user_id if len(logins) == 1 else None) for login in logins] or [
-            (None, submission.user_id)]
-        for login, user_id in people:
-            key = f"id:{user_id}" if user_id else f"login:{login}" if login else f"file:{submission.path.name}"
+        for key, login, user_id in _people(submission):
             row = Row(submission.sortable_name if user_id and submission.sortable_name else
-                      login or submission.path.stem, user_id or "", login or "", submission)
+                      login or submission.path.stem, user_id or "", login or "", submission, key)
             named.setdefault(key, []).append(submission.path.name)
             own = len(logins) <= 1
             if key not in chosen or (own and len(chosen[key].submission.students) > 1):
@@ -84,21 +120,29 @@ def _points(value: float) -> str:
 
 
 def write_csv(batch: Batch, out: Path) -> Path:
-    """``grades.csv``: a row per student (per file when a name gives no student)."""
+    """``grades.csv``, the class view (not for upload: see the module's
+    docstring): a row per student (per file when a name gives no student). With
+    items graded by hand, the total is auto + the hand points entered so far,
+    and each hand item has a ``by hand: <name>`` column (blank: not graded yet)."""
     items = batch.assignment.items
+    manual = batch.assignment.manual
     target = out / "grades.csv"
     partial = target.with_name(".grades.csv.partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([*CANVAS_IDENTITY, batch.assignment.title, *[f"{item.id} {item.name}" for item in items],
-                         LATE])
-        writer.writerow(["Points Possible", "", "", "", "", _points(batch.assignment.points),
-                         *[_points(item.points) for item in items], ""])
+                         *[f"by hand: {item.name}" for item in manual], LATE])
+        writer.writerow(["Points Possible", "", "", "", "",
+                         _points(batch.assignment.points + batch.assignment.manual_points),
+                         *[_points(item.points) for item in items], *[_points(item.points) for item in manual], ""])
         for row in rows(batch)[0]:
             result = result_for(batch, row.submission)
             scores = {test.get("number"): test.get("score", 0) for test in result.get("tests", [])}
-            writer.writerow([row.student, row.user_id, "", row.login, "", _points(float(result.get("score", 0))),
+            hand = hand_of(batch, row)
+            writer.writerow([row.student, row.user_id, "", row.login, "",
+                             _points(float(result.get("score", 0)) + hand.score),
                              *[_points(float(scores.get(item.id, 0))) for item in items],
+                             *["" if item.points is None else _points(item.points) for item in hand.items],
                              "late" if row.submission.late else ""])
     partial.replace(target)
     return target
@@ -137,6 +181,9 @@ class Summary:
     """Students named by more than one graded file, and which one grades them."""
     accounting: str = ""
     """The counts in a line (``accounting``), as every page says it."""
+    hand: dict[str, Any] = field(default_factory=dict)
+    """With items graded by hand: max_score, students, complete (students with every item graded),
+    mean_total (auto + hand entered, over the students)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -181,6 +228,14 @@ def summarise(batch: Batch) -> Summary:
         groups.setdefault(s.digest, []).append(s.path.name)
     graded_rows, conflicts = rows(batch)
     students = {(row.user_id or row.login) for row in graded_rows if row.user_id or row.login}
+    hand: dict[str, Any] = {}
+    if batch.assignment.manual:
+        grades = {row.key: hand_of(batch, row) for row in graded_rows}
+        totals = [float(results[row.submission.digest].get("score", 0)) + grades[row.key].score
+                  for row in graded_rows]
+        hand = {"max_score": batch.assignment.manual_points, "students": len(graded_rows),
+                "complete": sum(grade.complete for grade in grades.values()),
+                "mean_total": statistics.fmean(totals) if totals else 0.0}
     statuses = Counter(entry.status for entry in batch.accounted)
     counts = {"files": len(batch.accounted), "graded": statuses["graded"], "superseded": statuses["superseded"],
               "companions": statuses["companion"], "refused": statuses["refused"], "students": len(students),
@@ -197,7 +252,7 @@ def summarise(batch: Batch) -> Summary:
         [names for names in groups.values() if len(names) > 1],
         [s.path.name for s in batch.submissions if not s.students],
         len(batch.graded_now) / batch.seconds if batch.seconds else 0.0, files=files, counts=counts,
-        conflicts=conflicts, accounting=accounting(counts))
+        conflicts=conflicts, accounting=accounting(counts), hand=hand)
 
 
 def write_summary(summary: Summary, out: Path) -> None:
@@ -214,7 +269,8 @@ def write_pages(batch: Batch, summary: Summary, out: Path) -> Path:
         result = result_for(batch, submission)
         page = html.write(result, folder / f"{submission.path.stem}.html", plotly_js="directory")
         students.append({"file": submission.path.name, "students": list(submission.students),
-                         "score": result.get("score", 0), "report": f"reports/{page.name}"})
+                         "score": result.get("score", 0), "report": f"reports/{page.name}",
+                         **({"total": result["total_score"]} if "total_score" in result else {})})
     if not (folder / html.PLOTLY_FILE).exists() and html.plotly_available():
         (folder / html.PLOTLY_FILE).write_text(html.plotly_javascript(), encoding="utf-8")
     script = f"reports/{html.PLOTLY_FILE}" if html.plotly_available() else None
@@ -227,7 +283,10 @@ def summary_markdown(s: Summary) -> str:
     lines = [f"# {s.assignment}: {s.submissions} submissions, {s.students} students ({s.profile} profile)", "",
              s.accounting, "",
              f"Mean {s.mean:.2f} / {s.max_score:g}, median {s.median:.2f}. Graded by this run: {s.graded_now} "
-             f"in {s.seconds:.1f} s.", "", "## Scores", ""]
+             f"in {s.seconds:.1f} s.", ""]
+    if s.hand:
+        lines += [hand_line(s.hand), ""]
+    lines += ["## Scores", ""]
     widest = max((count for _, _, count in s.histogram), default=1) or 1
     for low, high, count in s.histogram:
         lines.append(f"    {low:6.2f}-{high:6.2f} | {'#' * round(30 * count / widest)} {count}")
@@ -247,6 +306,22 @@ def summary_markdown(s: Summary) -> str:
     if s.unidentified:
         lines += ["", "## File names that name no student", ""] + [f"* {name}" for name in s.unidentified]
     return "\n".join(lines) + "\n"
+
+
+def hand_line(hand: dict[str, Any]) -> str:
+    """``By hand (20 points): 3 of 40 students graded; mean total (auto + hand so far) 71.25 / 100``."""
+    return (f"By hand ({hand['max_score']:g} points): {hand['complete']} of {hand['students']} students graded; "
+            f"mean total (auto + hand so far) {hand['mean_total']:.2f}")
+
+
+def write_outputs(batch: Batch, out: Path) -> tuple[Path, Summary, Path]:
+    """Everything a batch writes from its store: results, ``grades.csv``, the
+    summary and the pages. Returns the CSV, the summary and the summary page."""
+    write_results(batch, out)
+    csv_path = write_csv(batch, out)
+    summary = summarise(batch)
+    write_summary(summary, out)
+    return csv_path, summary, write_pages(batch, summary, out)
 
 
 def accounting(c: dict[str, int]) -> str:

@@ -10,6 +10,7 @@ children each starting threads for every core only fight over the cores.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing.util
 import os
@@ -228,6 +229,11 @@ def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | 
         isolation_mode.choose("strict")  # refuse before anything starts
     submissions, accounted = collect(folder, assignment)
     store = ResultStore(out / "grades.sqlite", assignment=assignment.id, profile=chosen)
+    store.put_folder([{"file": s.path.name, "digest": s.digest, "students": s.students, "user_id": s.user_id,
+                       "sortable_name": s.sortable_name, "late": s.late, "path": str(s.path.resolve())}
+                      for s in submissions],
+                     [{"file": a.file, "status": a.status, "reason": a.reason, "students": list(a.students),
+                       "user_id": a.user_id, "late": a.late} for a in accounted], str(folder.resolve()))
     done = store.done()
     todo: dict[str, Submission] = {}
     for submission in submissions:
@@ -260,6 +266,31 @@ def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | 
         suspects.pop(0)
     batch.seconds = time.perf_counter() - started
     return batch
+
+
+def open_batch(out: Path) -> Batch:
+    """The batch last run into ``out``, from its store (nothing graded): for
+    the commands that work on a graded class (hand-graded items, the gradebook)."""
+    import sqlite3
+
+    path = out / "grades.sqlite"
+    if not path.is_file():
+        raise UsageError(f"{out} holds no batch (no grades.sqlite): run grade batch DIR --assignment ID --out {out}")
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    store = ResultStore(path, assignment=meta["assignment"], profile=meta["profile"])
+    found = store.folder()
+    if found is None:
+        store.close()
+        raise UsageError(f"{out} was graded by an older grader: run its grade batch again (it grades nothing "
+                         "already stored) so the store records the class")
+    rows, entries, _ = found
+    submissions = [Submission(Path(row["path"]), row["digest"], tuple(row["students"]), row["user_id"],
+                              row["sortable_name"], row["late"]) for row in rows]
+    accounted = [Accounted(e["file"], e["status"], e["reason"], tuple(e["students"]), e["user_id"], e["late"])
+                 for e in entries]
+    return Batch(assignments.get(meta["assignment"]), meta["profile"], submissions, store, out=out,
+                 accounted=accounted)
 
 
 def _store(batch: Batch, submission: Submission, result: dict[str, Any], seconds: float,

@@ -3,10 +3,20 @@ submission content (sha256 of the file's bytes), committed as each grade
 completes. A batch killed at any moment (``kill -9`` included) loses nothing
 that was stored, and its rerun grades only what is missing; a changed file
 has a new hash and is graded again; identical files are graded once.
+
+``results`` is a cache by content; ``submissions`` is what the folder held at
+the last run (one row per graded file, replaced as a whole by each run), so the
+``current`` view has one row per submission and a regrade supersedes the old
+grade. ``manual`` holds the points graded by hand, keyed by student and item:
+a batch run never writes it, so a rerun keeps them.
+
+Schema versions: 1 (results), 2 (+ submissions, current, manual; a version 1
+store is upgraded in place when opened).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +27,7 @@ from typing import Any, Iterator
 
 from grader.errors import UsageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
@@ -28,6 +38,28 @@ CREATE TABLE IF NOT EXISTS results (
     seconds REAL NOT NULL,
     result TEXT NOT NULL,
     graded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    file TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    students TEXT NOT NULL,
+    user_id TEXT,
+    sortable_name TEXT,
+    late INTEGER NOT NULL,
+    path TEXT NOT NULL
+);
+CREATE VIEW IF NOT EXISTS current AS
+    SELECT s.file AS file, s.user_id AS user_id, s.students AS students, r.score AS score,
+           r.max_score AS max_score, r.graded_at AS graded_at, s.digest AS digest
+    FROM submissions s JOIN results r ON r.digest = s.digest;
+CREATE TABLE IF NOT EXISTS manual (
+    student TEXT NOT NULL,
+    item TEXT NOT NULL,
+    points REAL NOT NULL,
+    comment TEXT NOT NULL,
+    file TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    PRIMARY KEY (student, item)
 );
 """
 
@@ -43,6 +75,17 @@ def digest(path: Path) -> str:
             found.update(item.relative_to(path).as_posix().encode("utf-8") + b"\0")
             found.update(hashlib.sha256(item.read_bytes()).digest())
     return found.hexdigest()
+
+
+@dataclass(frozen=True)
+class Hand:
+    """Points a TA gave one student for one item graded by hand."""
+
+    points: float
+    comment: str
+    file: str
+    """The submission they were given for (its file name)."""
+    graded_at: str
 
 
 @dataclass(frozen=True)
@@ -63,8 +106,13 @@ class ResultStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        wanted = {"schema_version": str(SCHEMA_VERSION), "assignment": assignment, "profile": profile}
+        wanted = {"assignment": assignment, "profile": profile}
         found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if int(found.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
+            raise UsageError(f"{path} was written by a newer grader (store schema {found['schema_version']}, this "
+                             f"grader reads up to {SCHEMA_VERSION})")
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                         (str(SCHEMA_VERSION),))
         for key, value in wanted.items():
             if key in found and found[key] != value:
                 raise UsageError(f"{path} holds a batch with {key} {found[key]!r}, not {value!r}: use another --out "
@@ -90,6 +138,53 @@ class ResultStore:
     def all(self) -> Iterator[Stored]:
         for row in self._db.execute("SELECT digest, file, result, seconds FROM results ORDER BY file"):
             yield Stored(row[0], row[1], json.loads(row[2]), row[3])
+
+    def put_folder(self, submissions: list[dict[str, Any]], accounted: list[dict[str, Any]], folder: str) -> None:
+        """What the batch folder holds now (``submissions`` rows: file, digest,
+        students, user_id, sortable_name, late, path), replacing the last run's."""
+        with self._transaction():
+            self._db.execute("DELETE FROM submissions")
+            self._db.executemany(
+                "INSERT INTO submissions (file, digest, students, user_id, sortable_name, late, path) "
+                "VALUES (:file, :digest, :students, :user_id, :sortable_name, :late, :path)",
+                [{**row, "students": json.dumps(list(row["students"])), "late": int(bool(row["late"]))}
+                 for row in submissions])
+            self._db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                 [("accounted", json.dumps(accounted)), ("folder", folder)])
+
+    def folder(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str] | None:
+        """The last run's ``put_folder``, in the folder's order; None before any run stored one."""
+        meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('accounted', 'folder')"))
+        if "folder" not in meta:
+            return None
+        found = [{"file": row[0], "digest": row[1], "students": tuple(json.loads(row[2])), "user_id": row[3],
+                  "sortable_name": row[4], "late": bool(row[5]), "path": row[6]}
+                 for row in self._db.execute("SELECT file, digest, students, user_id, sortable_name, late, path "
+                                             "FROM submissions ORDER BY rowid")]
+        return found, json.loads(meta["accounted"]), meta["folder"]
+
+    def manual(self) -> dict[tuple[str, str], Hand]:
+        """The points graded by hand: (student key, item name) -> points and comment."""
+        return {(row[0], row[1]): Hand(row[2], row[3], row[4], row[5]) for row in self._db.execute(
+            "SELECT student, item, points, comment, file, graded_at FROM manual")}
+
+    def put_manual(self, grades: list[tuple[str, str, float, str, str]]) -> None:
+        """Store (student key, item, points, comment, file) rows, all or none."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO manual (student, item, points, comment, file, graded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [(*grade, now) for grade in grades])
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

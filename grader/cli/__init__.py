@@ -25,6 +25,8 @@ _COMMANDS = {
     "publish": ("grader.cli.publish", "publish_command"),
     "export": ("grader.cli.export", "export_group"),
     "report": ("grader.cli.report", "report_command"),
+    "manual": ("grader.cli.manual", "manual_group"),
+    "gradebook": ("grader.cli.gradebook", "gradebook_group"),
 }
 
 

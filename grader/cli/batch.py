@@ -12,9 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from grader import assignments
-from grader.batch import BatchStarted, SubmissionGraded, grade_batch, summarise, write_csv, write_pages, \
-    write_results, write_summary
-from grader.batch.outputs import Summary
+from grader.batch import BatchStarted, SubmissionGraded, grade_batch
+from grader.batch.outputs import Summary, hand_line, write_outputs
 from grader.reporters import files
 
 
@@ -22,7 +21,8 @@ from grader.reporters import files
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--assignment", "assignment_id", required=True, help="The assignment every file in FOLDER is for.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Where results go (grades.sqlite, results/, grades.csv, summary.md); a rerun resumes there.")
+              help="Where results go (grades.sqlite, results/, grades.csv, summary.md); a rerun resumes there "
+                   "and keeps the points graded by hand.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: the machine's cores).")
 @click.option("--profile", default=None, metavar="NAME", help="The assignment's profile (default: official).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset cache folder.")
@@ -65,14 +65,10 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
 
         batch = grade_batch(folder, assignment=assignment, out=out, jobs=jobs, profile=profile, data_dir=data_dir,
                             isolation=isolation, zygote=zygote, progress=progress)
-    write_results(batch, out)
-    csv_path = write_csv(batch, out)
-    summary = summarise(batch)
-    write_summary(summary, out)
-    page = write_pages(batch, summary, out)
+    csv_path, summary, page = write_outputs(batch, out)
     render(summary, console)
     console.print(f"Wrote in {out}:", soft_wrap=True, highlight=False)  # a path is never broken
-    for name, what in ((csv_path.name, "for Canvas's gradebook import"),
+    for name, what in ((csv_path.name, "the class view, not for upload (Canvas: grade gradebook canvas)"),
                        ("summary.md", f"the class summary ({page.name}: with plots)"),
                        ("results/", f"{len(batch.submissions)} result JSON files"), ("reports/", "their pages")):
         console.print(f"  {name:<11} {what}", highlight=False)
@@ -95,6 +91,8 @@ def render(s: Summary, console: Console) -> None:
     if s.failing:
         console.print(f"[bold]Failing[/] ({len(s.failing)}): " + ", ".join(f for f, _ in s.failing[:10]),
                       highlight=False)
+    if s.hand:
+        console.print(hand_line(s.hand), highlight=False)
     console.print(s.accounting, highlight=False)
     for entry in s.files:
         if entry["status"] in ("superseded", "refused"):

@@ -113,8 +113,12 @@ def _header(r: Mapping[str, Any]) -> str:
     described = f" ({_e(r['profile_description'])})" if r.get("profile_description") else ""
     return (f'<section id="summary"><h1>{_e(r.get("title") or r.get("assignment", ""))}</h1>'
             f'<div class="sub">{_e(r.get("submission", ""))} &middot; {_e(r.get("assignment", ""))}</div>'
-            f'<div class="score" id="score">{_n(score)} / {_n(top)}</div>'
-            + (f'<div class="sub">+ {_n(manual)} points graded by hand by the course staff</div>' if manual else "")
+            + (f'<div class="score" id="score">{_n(r["total_score"])} / {_n(r.get("total_max_score", 0))}</div>'
+               f'<div class="sub" id="score-parts">{_n(score)} / {_n(top)} graded automatically + '
+               f'{_n(r.get("hand_score", 0))} / {_n(manual)} by hand'
+               f'{"" if r.get("hand_complete") else " (not all graded yet)"}</div>' if "total_score" in r else
+               f'<div class="score" id="score">{_n(score)} / {_n(top)}</div>'
+               + (f'<div class="sub">+ {_n(manual)} points graded by hand by the course staff</div>' if manual else ""))
             + f'<div>Profile: <b>{_e(profile)}</b>{described}</div>'
             f'<div id="isolation">Isolation: <b>{_e(isolation)}</b> &mdash; {_e(said.get(isolation, isolation))}'
             + (f' <span class="sub">({_e(r.get("isolation_detail", ""))})</span>' if r.get("isolation_detail") else "")
@@ -134,9 +138,12 @@ def _items(r: Mapping[str, Any]) -> str:
                     f'<td class="status" style="color:{_STATUS.get(status, "#1f2328")}">{_e(status)}</td>'
                     f'<td><div class="feedback">{_e(t.get("output", ""))}</div>{hint}{chips}</td></tr>')
     for m in r.get("manual") or []:
+        given = "score" in m
         rows.append(f'<tr class="manual"><td></td><td>{_e(m.get("name", ""))}</td>'
-                    f'<td class="num">-/{_n(m.get("max_score", 0))}</td><td class="status">by hand</td>'
-                    f'<td>graded by hand by the course staff</td></tr>')
+                    f'<td class="num">{_n(m["score"]) if given else "-"}/{_n(m.get("max_score", 0))}</td>'
+                    f'<td class="status">by hand</td>'
+                    f'<td>{_e(m.get("comment") or "graded by hand") if given else "to be graded by hand by the course staff"}'
+                    '</td></tr>')
     return ('<section id="items"><h2>Items</h2><table><thead><tr><th>#</th><th>item</th><th>points</th>'
             f'<th>status</th><th>feedback</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
@@ -503,15 +510,21 @@ def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any
     mistakes = "".join(f'<tr class="mistake"><td><span class="chip">{_e(tag)}</span></td><td class="num">'
                        f'{_e(count)}</td><td>{_e(example)}</td></tr>' for tag, count, example in
                        summary.get("mistakes") or [])
+    totals = any("total" in s for s in students)
     rows = "".join(f'<tr class="student"><td><a href="{_e(s["report"])}">{_e(s["file"])}</a></td>'
-                   f'<td>{_e(", ".join(s.get("students") or []))}</td><td class="num">{_n(s["score"])}</td></tr>'
+                   f'<td>{_e(", ".join(s.get("students") or []))}</td><td class="num">{_n(s["score"])}</td>'
+                   + (f'<td class="num">{_n(s["total"]) if "total" in s else "-"}</td>' if totals else "") + '</tr>'
                    for s in students)
+    hand = summary.get("hand") or {}
     failing = "".join(f"<li>{_e(f)}: {_e(why)}</li>" for f, why in summary.get("failing") or [])
     head = f'<script src="{_e(script_src)}"></script>' if plots.used and script_src else ""
     body = (f'<section id="summary"><h1>{_e(summary.get("assignment", ""))}: {_e(summary.get("submissions"))} '
             f'submissions, {_e(summary.get("students"))} students</h1><div class="score">mean '
             f'{float(summary.get("mean") or 0):.2f} / {top:g}</div><div>median '
-            f'{float(summary.get("median") or 0):.2f}; {_e(summary.get("profile", ""))} profile</div></section>'
+            f'{float(summary.get("median") or 0):.2f}; {_e(summary.get("profile", ""))} profile</div>'
+            + (f'<div id="hand">By hand ({_n(hand.get("max_score"))} points): {_e(hand.get("complete"))} of '
+               f'{_e(hand.get("students"))} students graded; mean total (auto + hand so far) '
+               f'{float(hand.get("mean_total") or 0):.2f}</div>' if hand else "") + '</section>'
             f'<section id="scores"><h2>Scores</h2>{bars}</section>'
             f'<section id="pass-rates"><h2>Items</h2>{rates}<table><thead><tr><th>#</th><th>item</th>'
             f'<th>points</th><th>passed</th><th>mean</th></tr></thead><tbody>{item_rows}</tbody></table></section>'
@@ -520,7 +533,8 @@ def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any
             f'</tbody></table></section>'
             + (f'<section id="failing"><h2>Failing</h2><ul>{failing}</ul></section>' if failing else "")
             + f'<section id="students"><h2>Submissions</h2><table><thead><tr><th>file (its report)</th>'
-            f'<th>students</th><th>score</th></tr></thead><tbody>{rows}</tbody></table></section>'
+            f'<th>students</th><th>score</th>{"<th>auto + hand</th>" if totals else ""}</tr></thead>'
+            f'<tbody>{rows}</tbody></table></section>'
             + _files_section(summary))
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(summary.get("assignment"))}'
             f' class summary</title><style>{_STYLE}</style>{head}</head><body><main>{body}</main>'
