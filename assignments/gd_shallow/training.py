@@ -16,8 +16,8 @@ import numpy as np
 from grader.checks import figures
 from grader.checks.data import hand_over
 from grader.checks.diagnostics import call_failed
-from grader.checks.search import SearchRecord, Trial, best, data_globals, distinct, mark_chosen, record_search, \
-    returned_choice, trial_for_values
+from grader.checks.search import SearchRecord, Trial, best, checked_search, data_globals, distinct, mark_chosen, \
+    record_search, returned_choice, tolerance_ce, trial_for_values
 from grader.checks.signature import plan_call
 from grader.context import CheckContext
 from grader.rubric import Outcome, ramp
@@ -143,7 +143,11 @@ def run_search(state: GdState) -> SearchRecord:
                           features=network.FEATURES, with_globals=scoped, expected=SIGNATURES[SEARCH])
     if found.stopped and found.trials:
         ctx.note(found.stopped.rstrip(".") + ".")
-    return found
+    match = returned_trial(found)
+    return checked_search(ctx, found, match[0] if match else None, spied=TRAIN, values=values, read=read,
+                          evaluate=evaluate, metric=VAL_CE, tolerance=tolerance_ce,
+                          timeout=max(ctx.session.limits.call_seconds, 60.0 * ctx.settings.fixed_epochs),
+                          vector=lambda t: np.concatenate([np.ravel(part) for W, b, _ in t.result for part in (W, b)]))
 
 
 def search_rates(ctx: CheckContext) -> Outcome:
@@ -168,6 +172,19 @@ def search_rates(ctx: CheckContext) -> Outcome:
                    hint=None if k >= wanted else f"try at least {wanted} learning rates, calling {TRAIN} once per rate")
 
 
+def returned_trial(found: SearchRecord) -> tuple[Trial | None, str] | None:
+    """The trial of the rate the search returned (a number, a dict or a
+    tuple), and how it was matched; None when the search did not return."""
+    value = found.returned
+    if not found.ok:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        trial = trial_for_values(found.trials, [value])
+        return (trial, "by the returned learning rate") if trial else \
+            (None, f"the returned learning rate {value!r} is none of the trials' rates")
+    return returned_choice(found) or (None, f"{SEARCH} returned {type(value).__name__}, not a learning rate")
+
+
 def chosen(state: GdState) -> tuple[Trial, str] | Outcome:
     """The trial of the rate the search returned (a number, a dict or a
     tuple); without it, the best on validation (said so)."""
@@ -175,14 +192,7 @@ def chosen(state: GdState) -> tuple[Trial, str] | Outcome:
     if found.problem is not None:
         return Outcome(0.0, f"no chosen network: {found.problem.output}")
     done = [t for t in found.completed if not diverged(t.figures)] or found.completed
-    value = found.returned
-    match: tuple[Trial | None, str] | None = None
-    if found.ok and isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        trial = trial_for_values(found.trials, [value])
-        match = (trial, "by the returned learning rate") if trial else \
-            (None, f"the returned learning rate {value!r} is none of the trials' rates")
-    elif found.ok:
-        match = returned_choice(found) or (None, f"{SEARCH} returned {type(value).__name__}, not a learning rate")
+    match = returned_trial(found)
     trial, how = match if match is not None else (None, found.stopped or "the search stopped")
     if trial is None or not trial.completed:
         fallback = best(done, VAL_ACC, lowest=False)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, effective_settings, mark_chosen,
-                                  record_search, returned_choice)
+from grader.checks.search import (SearchRecord, Trial, best, checked_search, data_globals, distinct, effective_settings,
+                                  epochs_of, mark_chosen, record_search, returned_choice, tolerance_ce)
 from grader.checks.signature import plan_call
 from grader.context import CheckContext
 from grader.rubric import Outcome
@@ -57,12 +57,15 @@ def run_search(state: Hw2State) -> SearchRecord:
                           with_globals=scoped, expected=SIGNATURES[SEARCH])
     if found.stopped and found.trials:
         ctx.note(found.stopped.rstrip(".") + ".")
-    return found
+    chosen = chosen_trial(found)[0] if found.ok and found.problem is None else None
+    return checked_search(ctx, found, chosen, spied=TRAIN, values=values, read=read_model, evaluate=figures,
+                          metric=VAL_CE, tolerance=tolerance_ce, vector=_weights,
+                          timeout=max(ctx.session.limits.call_seconds, 60.0 * (epochs_of(chosen) if chosen else 10)))
 
 
-def _fingerprint(trial: Trial) -> bytes:
+def _weights(trial: Trial) -> np.ndarray:
     W, b = trial.result
-    return np.ascontiguousarray(W).tobytes() + np.ascontiguousarray(b).tobytes()
+    return np.concatenate([np.ravel(W), np.ravel(b)])
 
 
 def search_settings(ctx: CheckContext) -> Outcome:
@@ -73,7 +76,7 @@ def search_settings(ctx: CheckContext) -> Outcome:
         return found.problem
     wanted = ctx.settings.min_settings
     k = distinct(found.trials)
-    effective, problems = effective_settings(found.trials, _fingerprint)
+    effective, problems = effective_settings(found.trials, _weights)
     text = (f"{SEARCH} called {TRAIN} {len(found.trials)} time(s); {len(found.completed)} returned W and b; "
             f"{k} distinct setting(s)")
     mistakes = []

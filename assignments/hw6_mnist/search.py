@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, data_globals, distinct, mark_chosen, record_search,
-                                  returned_choice, setting_key)
+from grader.checks.search import (SearchRecord, Trial, best, checked_search, data_globals, distinct, epochs_of,
+                                  mark_chosen, near_copies, record_search, returned_choice, setting_key, tolerance_ce)
 from grader.checks.signature import plan_call, role
 from grader.context import CheckContext
 from grader.rubric import Outcome
@@ -89,14 +89,27 @@ def run_search(state: Hw6State) -> SearchRecord:
         for t in found.trials:
             if t.result is not None and t.result[0].shape[0] not in known:
                 t.problem = "weights of a hidden size whose layout could not be read"
-    return found
+    return checked(state, found, read, figures)
+
+
+def checked(state: Hw6State, found: SearchRecord, read: Any, figures: Any) -> SearchRecord:
+    """The search once its chosen trial was trained again under the grader's eyes."""
+    chosen = chosen_trial(found)[0] if found.ok and found.problem is None else None
+    hidden = int(chosen.result[0].shape[0]) if chosen is not None and chosen.completed else state.hidden
+    return checked_search(state.ctx, found, chosen, spied="train",
+                          values=dict(oriented_data(state), w=initial_weights(state, hidden)), read=read,
+                          evaluate=figures, metric=VAL_CE, tolerance=tolerance_ce,
+                          timeout=max(state.ctx.session.limits.call_seconds,
+                                      60.0 * (epochs_of(chosen) if chosen else 10)),
+                          vector=lambda t: np.concatenate([np.ravel(b) for b in t.result]))
 
 
 def without_effect(trials: tuple[Trial, ...]) -> tuple[int, list[str]]:
     """Distinct settings that had an effect, and why some did not: a trial
     asked for a number of hidden units its weights do not have, or trials
     with different settings returned exactly the same weights (a train that
-    ignores the hyperparameters it is given, seeded so every run is alike)."""
+    ignores the hyperparameters it is given, seeded so every run is alike),
+    or the same weights up to noise (reused from another call)."""
     done = [t for t in trials if t.completed]
     problems: list[str] = []
     effective = []
@@ -113,16 +126,16 @@ def without_effect(trials: tuple[Trial, ...]) -> tuple[int, list[str]]:
                     problems.append(f"{t.label()} asked for {key}={value} but returned weights with {actual} hidden "
                                     f"units: train ignores its {key!r} argument")
         effective.append(setting_key(setting))
-    weights: dict[bytes, Trial] = {}
+    copies = near_copies(done, lambda t: np.concatenate([np.ravel(b) for b in t.result]))
     for t in done:
-        digest = b"".join(np.ascontiguousarray(b).tobytes() for b in t.result)
-        first = weights.setdefault(digest, t)
-        if first is not t and setting_key(first.setting) != setting_key(t.setting) and not said_identical:
+        first = copies.get(t.index)
+        if first is not None and setting_key(first.setting) != setting_key(t.setting) and not said_identical:
             said_identical = True
-            problems.append(f"{first.label()} and {t.label()} returned identical weights although their settings "
-                            "differ: train ignores (some of) the hyperparameters it is given, so such trials count "
-                            "as one setting")
-    return min(len(set(effective)), len(weights)), problems
+            exact = all(np.array_equal(x, y) for x, y in zip(first.result, t.result))
+            problems.append(f"{first.label()} and {t.label()} returned {'identical weights' if exact else 'the same weights up to noise'} "
+                            "although their settings differ: train ignores (some of) the hyperparameters it is "
+                            "given, or reuses weights, so such trials count as one setting")
+    return min(len(set(effective)), len(done) - len(copies)), problems
 
 
 def search_settings(ctx: CheckContext) -> Outcome:

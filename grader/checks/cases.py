@@ -77,7 +77,7 @@ def run_case(ctx: CheckContext, function: str, case: Case, *, spy: tuple[str, ..
     return best
 
 
-_FATAL: tuple[ErrorKind, ...] = ("missing", "budget", "timeout", "exit", "killed", "protocol")
+_FATAL: tuple[ErrorKind, ...] = ("missing", "budget", "timeout", "exit", "killed", "protocol", "calls")
 
 
 def stops_grading(result: CallResult) -> bool:

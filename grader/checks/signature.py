@@ -9,6 +9,7 @@ Roles: the data (``trainX``, ``trainY``, ``valX``, ``valY``), packed weights
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
@@ -29,8 +30,10 @@ _ROLE_PATTERNS: tuple[tuple[Role, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def role(name: str) -> Role | None:
-    """What a parameter or global is for, from its name.
+    """What a parameter or global is for, from its name (remembered: a
+    search's bookkeeping asks for the same names once per trial).
 
     A name that only ends in ``y`` is no label when it names a regulariser:
     ``weight_decay``, ``penalty``, ``l2_penalty`` are ``alpha``."""

@@ -161,14 +161,36 @@ def scalar_globals(module: types.ModuleType | None) -> dict[str, Any]:
 
 
 def summary(value: Any) -> Any:
-    """Hyperparameters pass through; data arrays become a short description."""
+    """Hyperparameters pass through; data arrays become a short description,
+    and so does a container holding more than ``SUMMARY_SIZE`` things in all
+    (a config dict of nested lists is not a hyperparameter)."""
     import numpy as np
 
     if isinstance(value, np.ndarray) and value.size > SUMMARY_SIZE:
         return {"shape": list(value.shape), "dtype": str(value.dtype)}
     if isinstance(value, (list, tuple)) and len(value) > SUMMARY_SIZE:
         return f"{type(value).__name__} of length {len(value)}"
+    if isinstance(value, (list, tuple, dict)) and not _small(value, [SUMMARY_SIZE]):
+        return f"{type(value).__name__} of {len(value)} items, with more than {SUMMARY_SIZE} values in all"
     return value
+
+
+def _small(value: Any, left: list[int], depth: int = 0) -> bool:
+    """Whether ``value`` holds at most ``left[0]`` things, nested ones included
+    (stops counting as soon as it does not)."""
+    import numpy as np
+
+    left[0] -= 1
+    if left[0] < 0 or depth > 8:
+        return False
+    if type(value) in (list, tuple):
+        return all(_small(item, left, depth + 1) for item in value)
+    if type(value) is dict:
+        return all(_small(key, left, depth + 1) and _small(item, left, depth + 1) for key, item in value.items())
+    if isinstance(value, np.ndarray):
+        left[0] -= value.size
+        return left[0] >= 0
+    return True
 
 
 Report = Callable[[str, int, dict[str, Any], Any], None]

@@ -18,7 +18,8 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 
 from grader.sandbox.wire import NpyFile
 
-ErrorKind = Literal["exception", "timeout", "budget", "exit", "killed", "missing", "protocol", "import"]
+ErrorKind = Literal["exception", "timeout", "budget", "exit", "killed", "missing", "protocol", "import",
+                    "calls"]
 EventKind = Literal["spy_call", "spy_return", "spy_raise"]
 ParamKind = Literal["POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD_ONLY", "VAR_KEYWORD"]
 ImportMode = Literal["plain", "definitions"]
@@ -269,6 +270,17 @@ class StudentSession(abc.ABC):
     @abc.abstractmethod
     def set(self, **values: Any) -> None:
         """Set module-level values for every later call (e.g. a constant the file lacks)."""
+
+    def fresh(self) -> None:
+        """From the next request on, a new process in a new working folder
+        (with the submission's own copy only) imports the submission again:
+        nothing an earlier call left on disk or in memory reaches the next.
+        (In the grader's own process, where tests of trusted code run, a no-op.)"""
+
+    def grant(self, seconds: float) -> None:
+        """Let the next request run ``seconds`` even if the submission's time
+        budget is spent: work the grader does for its own checks (replaying a
+        trial) must not be crowded out by what the submission used."""
 
     def close(self) -> None:
         """Release the child process, if any."""

@@ -43,11 +43,15 @@ _PER_CHILD_ENV = ("HOME", "TMPDIR", "MPLCONFIGDIR")
 WORK_BYTES = 512 << 20
 """What a child may write in its working folder (plots, saved weights), at most."""
 ANSWER_BYTES = 1 << 30
-"""The most array bytes the child may send while answering one request."""
+"""The most the child may send while answering one request: array bytes, plus
+each JSON header byte counted ``wire.HEADER_WEIGHT`` times (what it decodes into)."""
 EVENT_BYTES = 64 << 20
 """... of which call reports (spied calls and the values they return): a
-search's trained weights are a few MB; a flood of forged reports must not
-make the grader hold gigabytes."""
+search's trained weights are a few MB; a flood of forged reports, arrays or
+nested JSON alike, must not make the grader hold gigabytes."""
+SPIED_CALLS = 500
+"""The most calls of a spied function (a search's trials) one request may
+report; at the next the grader stops the child and grades the calls so far."""
 _PIPE_SAFE_BYTES = 16 * 1024  # well under any platform's pipe buffer
 _START_SECONDS = 60.0
 _PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
@@ -108,6 +112,9 @@ class _Child:
         self.stderr = _Capture(stderr, limits.output_bytes)
         self.frames: queue.Queue[dict[str, Any] | BaseException] = queue.Queue()
         self._left = {"answer": ANSWER_BYTES, "events": EVENT_BYTES}
+        self._cost = 0
+        self.refusing = "answer"
+        """Which budget the last frame was measured against."""
         self._writer = os.fdopen(self._request_w, "wb")
         threading.Thread(target=self._read_frames, daemon=True).start()
 
@@ -141,24 +148,25 @@ class _Child:
         with os.fdopen(self._response_r, "rb") as stream:
             while True:
                 try:
-                    frame = wire.read_frame(stream, budget=self._budget)
+                    frame = wire.read_frame(stream, budget=self._budget, spent=self._spend)
                 except BaseException as exc:  # EOF or a malformed frame ends the channel
                     self.frames.put(exc)
                     return
-                self._spend(frame)
+                if "event" in frame:
+                    self._left["events"] -= self._cost
                 self.frames.put(frame)
 
-    def _budget(self, header: dict[str, Any]) -> int:
-        """What the frame with this header may still carry for the request
-        being served: call reports (events) share a small budget, the answer
-        a large one; both are reset when the next request goes out."""
-        return min(self._left["answer"], self._left["events"]) if "event" in header else self._left["answer"]
+    def _budget(self, header: dict[str, Any] | None) -> int:
+        """What the frame with this header (None: not read yet) may still cost
+        for the request being served: call reports (events) share a small
+        budget, the answer a large one; both are reset when the next request
+        goes out."""
+        self.refusing = "events" if header and "event" in header else "answer"
+        return min(self._left["answer"], self._left["events"]) if self.refusing == "events" else self._left["answer"]
 
-    def _spend(self, frame: dict[str, Any]) -> None:
-        used = _array_bytes(frame.get("value"))
-        self._left["answer"] -= used
-        if "event" in frame:
-            self._left["events"] -= used
+    def _spend(self, cost: int) -> None:
+        self._cost = cost
+        self._left["answer"] -= cost
 
     def send(self, header: dict[str, Any], value: Any) -> None:
         """Write a request without ever blocking the grader on a stuck child.
@@ -260,6 +268,8 @@ class SubprocessSession(StudentSession):
         self._stdout: list[str] = []
         self._stderr: list[str] = []
         self.restarts = 0
+        self._renewed = False
+        """The next start is ``fresh()``'s, not a restart after a death."""
 
     # -- process management -------------------------------------------------
     @property
@@ -378,6 +388,18 @@ class SubprocessSession(StudentSession):
             self._stderr.append(self._child.stderr.text())
             self._child = None
 
+    def fresh(self) -> None:
+        self._retire()
+        if self._workdir is not None and self._forked_from is not None:
+            self._forked_from.release(self._workdir)
+        elif self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+        self._workdir = self._forked_from = None
+        self._renewed = True
+
+    def grant(self, seconds: float) -> None:
+        self._deadline = max(self._deadline, time.monotonic() + seconds)
+
     def close(self) -> None:
         # The harness flushes the student's output before every answer, so an
         # idle child can be killed at once; waiting for its interpreter to shut
@@ -407,9 +429,14 @@ class SubprocessSession(StudentSession):
         limit = min(timeout, remaining_budget)
         budget_bound = remaining_budget < timeout
         deadline = time.monotonic() + limit
+        calls = 0
         child.send(header, value)
         while True:
             try:
+                # Past the deadline, frames still queued count for nothing: a
+                # child that floods reports cannot keep the grader busy.
+                if time.monotonic() >= deadline:
+                    raise queue.Empty
                 frame = child.frames.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 self._retire()
@@ -422,9 +449,15 @@ class SubprocessSession(StudentSession):
                 self._retire()
                 return None, error, events
             if isinstance(frame, wire.OverBudget):
+                refusing = child.refusing
                 self._retire()
+                if refusing == "events" and header.get("spy"):
+                    return None, StudentError("calls", f"sent more than {EVENT_BYTES >> 20} MB of call reports (what "
+                                              "its spied calls were given and returned, as the grader would hold "
+                                              "them) in one call; the grader stopped it there"), events
                 return None, StudentError("protocol", f"sent more than {ANSWER_BYTES >> 20} MB of answers or "
-                                          f"{EVENT_BYTES >> 20} MB of call reports while answering one request; "
+                                          f"{EVENT_BYTES >> 20} MB of call reports while answering one request "
+                                          "(arrays, and nested lists or dicts as the grader would hold them); "
                                           "the grader stopped it"), []
             if isinstance(frame, BaseException):
                 self._retire()
@@ -440,9 +473,18 @@ class SubprocessSession(StudentSession):
                 if frame["event"] not in ("spy_call", "spy_return", "spy_raise"):
                     self._retire()
                     return None, StudentError("protocol", "sent an event the grader does not know"), events
-                event = Event(event=frame["event"], function=str(frame.get("function")),
-                              index=int(frame.get("index", 0)), value=frame.get("value"),
-                              seconds=frame.get("seconds"), error=_error(frame.get("error")))
+                if frame["event"] == "spy_call":
+                    calls += 1
+                    if calls > SPIED_CALLS:
+                        self._retire()
+                        return None, StudentError("calls", f"called {frame.get('function')!s:.60} more than "
+                                                  f"{SPIED_CALLS} times in one call; the grader stopped it at "
+                                                  f"call {SPIED_CALLS + 1}"), events
+                index, seconds = frame.get("index", 0), frame.get("seconds")
+                event = Event(event=frame["event"], function=str(frame.get("function"))[:200],
+                              index=index if type(index) is int else -1, value=frame.get("value"),
+                              seconds=float(seconds) if isinstance(seconds, (int, float)) else None,
+                              error=_error(frame.get("error")))
                 events.append(event)
                 if on_event is not None:
                     on_event(event)
@@ -476,7 +518,9 @@ class SubprocessSession(StudentSession):
         module the values ``set`` gave the old one."""
         if self._child is not None or self._mode is None:
             return None
-        self.restarts += 1
+        if not self._renewed:
+            self.restarts += 1
+        self._renewed = False
         result = self._import(self._mode)
         if not result.ok:
             return result.error
@@ -645,17 +689,6 @@ def _startup_folder() -> Path | None:
     here = Path.cwd().resolve()
     script = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] not in ("", "-c", "-m") else None
     return first if first in (here, script) else None
-
-
-def _array_bytes(value: Any) -> int:
-    """The bytes of the arrays in a decoded value."""
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, (list, tuple)):
-        return sum(_array_bytes(item) for item in value)
-    if isinstance(value, dict):
-        return sum(_array_bytes(item) for item in value.values())
-    return 0
 
 
 def work_bytes(limits: Limits) -> int:

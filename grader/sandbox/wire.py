@@ -23,7 +23,9 @@ from typing import Any, BinaryIO, Callable
 import numpy as np
 
 MAGIC = b"GRD1"
-MAX_HEADER_BYTES = 16 * 1024 * 1024
+MAX_HEADER_BYTES = 8 * 1024 * 1024
+"""A frame's JSON header at most: parsing one may transiently take about
+``HEADER_WEIGHT`` times as much memory (nested lists), once at a time."""
 MAX_ARRAY_BYTES = 1024 * 1024 * 1024
 MAX_ARRAYS = 10_000
 MAX_DEPTH = 64
@@ -138,6 +140,10 @@ def encode_frame(header: dict[str, Any], value: Any = None) -> bytes:
     encoder = _Encoder()
     header = dict(header, value=encoder.encode(value))
     raw = json.dumps(header, allow_nan=False).encode("utf-8")
+    if len(raw) > MAX_HEADER_BYTES:  # described instead: the reader would refuse the frame
+        encoder.arrays.clear()
+        header["value"] = {"$object": _type_name(value), "repr": f"too large to return: {len(raw) >> 20} MB as JSON"}
+        raw = json.dumps(header, allow_nan=False).encode("utf-8")
     parts = [MAGIC, struct.pack(">I", len(raw)), raw, struct.pack(">I", len(encoder.arrays))]
     for array in encoder.arrays:
         buffer = io.BytesIO()
@@ -160,17 +166,26 @@ def _read_exact(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
+HEADER_WEIGHT = 16
+"""What one byte of a JSON header is counted as against a reader's budget: the
+Python objects it decodes into take up to about this much (``[[],[],...]``:
+three bytes, one empty list and a reference)."""
+
+
 def read_frame(stream: BinaryIO, *, allow_files: bool = False,
-               budget: Callable[[dict[str, Any]], int] | None = None) -> dict[str, Any]:
+               budget: Callable[[dict[str, Any] | None], int] | None = None,
+               spent: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Read one frame and return its header with ``value`` decoded.
 
     ``allow_files`` admits ``NpyFile`` references: the child accepts them from
     the grader, the grader never accepts them from the child. ``budget``
-    tells, from the header, how many bytes of arrays this frame may carry:
-    a frame that declares more raises ``OverBudget`` before its arrays are
-    read (so a flood costs the reader nothing). Raises ``EOFError`` on a
-    clean end of stream and ``WireError`` on anything malformed or over the
-    limits.
+    tells how many bytes this frame may cost, counting its header at
+    ``HEADER_WEIGHT`` bytes a byte and its arrays at their size: asked with
+    None before the header is parsed, then with the header (whose kind may
+    allow less). A frame over it raises ``OverBudget`` before the rest is
+    read or decoded (so a flood costs the reader nothing); ``spent`` is told
+    what a frame within it cost. Raises ``EOFError`` on a clean end of stream
+    and ``WireError`` on anything malformed or over the limits.
     """
     magic = stream.read(4)
     if not magic:
@@ -180,17 +195,22 @@ def read_frame(stream: BinaryIO, *, allow_files: bool = False,
     (header_len,) = struct.unpack(">I", _read_exact(stream, 4))
     if header_len > MAX_HEADER_BYTES:
         raise WireError(f"header of {header_len} bytes is over the limit")
+    cost = header_len * HEADER_WEIGHT
+    if budget is not None and cost > budget(None):
+        raise OverBudget(f"a frame header of {header_len} bytes is over the reader's budget")
     try:
         header = json.loads(_read_exact(stream, header_len).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"header is not JSON: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise WireError(f"header is not JSON: {type(exc).__name__}") from None
     if not isinstance(header, dict):
         raise WireError("header is not a JSON object")
+    left = budget(header) - cost if budget is not None else None
+    if left is not None and left < 0:
+        raise OverBudget(f"a frame header of {header_len} bytes is over the reader's budget")
     (count,) = struct.unpack(">I", _read_exact(stream, 4))
     if count > MAX_ARRAYS:
         raise WireError(f"{count} arrays in one frame is over the limit")
     arrays = []
-    left = budget(header) if budget is not None else None
     for _ in range(count):
         (size,) = struct.unpack(">Q", _read_exact(stream, 8))
         if size > MAX_ARRAY_BYTES + 4096:
@@ -199,8 +219,11 @@ def read_frame(stream: BinaryIO, *, allow_files: bool = False,
             if size > left:
                 raise OverBudget(f"a frame of more than {(budget(header) if budget else 0) >> 20} MB")
             left -= size
+        cost += size
         arrays.append(_load_array(_read_exact(stream, size)))
     header["value"] = _Decoder(arrays, allow_files).decode(header.get("value"), 0)
+    if spent is not None:
+        spent(cost)
     return header
 
 

@@ -104,3 +104,27 @@ def test_malformed_frames_raise_wire_error(raw):
 def test_truncated_frame_is_end_of_stream():
     with pytest.raises(EOFError):
         wire.read_frame(io.BytesIO(frame(b'{"value": 1}')[:10]))
+
+
+def test_a_header_counts_against_the_budget_as_what_it_decodes_into():
+    """Nested empty lists: three bytes of JSON, one list object each. The
+    budget counts each header byte HEADER_WEIGHT times and refuses the frame
+    before the grader holds it; within budget, ``spent`` is told the cost."""
+    buffer = io.BytesIO()
+    nested = [[] for _ in range(100_000)]
+    wire.write_frame(buffer, {"event": "spy_call"}, nested)
+    size = len(buffer.getvalue())
+    costs = []
+    buffer.seek(0)
+    assert wire.read_frame(buffer, budget=lambda header: size * wire.HEADER_WEIGHT, spent=costs.append)["value"] == nested
+    assert costs and costs[0] >= 300_000 * wire.HEADER_WEIGHT
+    for limit in (lambda header: 1 << 20, lambda header: 1 << 30 if header is None else 1 << 20):
+        buffer.seek(0)
+        with pytest.raises(wire.OverBudget):
+            wire.read_frame(buffer, budget=limit)
+
+
+def test_a_value_too_large_for_a_header_is_described():
+    value = {"rows": ["x" * 1000] * (wire.MAX_HEADER_BYTES // 1000 + 10)}
+    found = round_trip(value)
+    assert isinstance(found, wire.Unsupported) and "too large to return" in found.text
