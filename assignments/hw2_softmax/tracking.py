@@ -33,11 +33,25 @@ def _runs(state: Hw2State) -> tuple[list[dict[str, Any]], list[Trial]] | Outcome
     found = state.search
     if found.problem is not None:
         return Outcome(0.0, f"no search to track: {found.problem.output}", hint=found.problem.hint)
-    runs = [run for run in found.records.get("wandb", []) if isinstance(run, dict)]
+    recorded = found.records.get("wandb")
+    runs = [_plain(run) for run in (recorded if isinstance(recorded, list) else []) if isinstance(run, dict)]
     if not runs:
         return Outcome(0.0, "no wandb run was started while findBestHyperparameters ran (wandb.init was never "
                             "called there)", hint=INIT_HINT, mistakes=("no-wandb",))
     return runs, list(found.trials)
+
+
+def _plain(run: dict[str, Any]) -> dict[str, Any]:
+    """A run record with each field of the type the items read: the child
+    sends these records, and student code can forge them (a field of another
+    type counts as missing)."""
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    return {"project": text(run.get("project")), "closed_by": text(run.get("closed_by")),
+            "config": run.get("config") if isinstance(run.get("config"), dict) else {},
+            "rows": run.get("rows") if isinstance(run.get("rows"), list) else [],
+            "read": bool(run.get("read")), "implicit": bool(run.get("implicit")), "reinit": bool(run.get("reinit"))}
 
 
 def _numbers(values: Any) -> list[Any]:

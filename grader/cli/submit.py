@@ -64,7 +64,14 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
             json_reporter.write(report, json_path)
     if report_path is not None:
         if report_path.suffix.lower() in (".html", ".htm"):
-            html.write(report.to_json(), report_path)
+            drawn = html.draw(report.to_json(), report_path)
+            if drawn.failed:
+                console.print(f"The report page could not be drawn ({drawn.failed}): a problem of the grader's "
+                              "report, not of the grade above, which stands; an error page saying so was written "
+                              "instead.", style="bold red", soft_wrap=True, highlight=False, markup=False)
+            elif drawn.malformed:
+                console.print(f"The report leaves out {len(drawn.malformed)} malformed part(s) of the result and "
+                              "says which at its top.", style="yellow", soft_wrap=True, highlight=False)
         else:
             text = Console(record=True, file=io.StringIO(), width=120)
             terminal.render(report, text)

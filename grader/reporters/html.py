@@ -11,6 +11,12 @@ optional ``report`` extra (``pip install 'grade[report]'``): its parallel
 coordinates brush on every axis, as the W&B plot the course asks for does, and
 its JavaScript works offline. Without it the page keeps every table and says
 how to get the plots.
+
+A result is data, partly from the submission's own process (its wandb runs,
+its trials), which student code can forge, and partly from older graders: a
+part of the wrong type is left out and said on the page as malformed, and the
+rest is drawn. ``draw`` writes an error page in place of a page that fails
+anyway, and says so, so one student's page never stops a batch.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ import base64
 import html
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeGuard
 
 from grader.reporters import files
 
@@ -49,21 +56,51 @@ tr.chosen td{background:#dafbe1;font-weight:600}.warn{color:#9a6700}.plot{width:
 """
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """A page ``draw`` wrote: where, what on it could not be read, and whether it is an error page."""
+
+    path: Path
+    malformed: tuple[str, ...] = ()
+    """Parts of the result left out as malformed (the page says each)."""
+    failed: str | None = None
+    """Why the page could not be drawn (an error page stands in its place), or None."""
+
+
 def render(result: Mapping[str, Any], *, plotly_js: PlotlyJs = "inline") -> str:
     """The page for a result JSON (schema 1 or 2: a schema-1 result has no
     figures, so the page holds the tables only)."""
+    return _render(result, plotly_js)[0]
+
+
+def _render(result: Mapping[str, Any], plotly_js: PlotlyJs) -> tuple[str, list[str]]:
+    """The page, and the parts of the result it left out as malformed."""
     plots = _Plots(enabled=plotly_js != "none")
-    figures = result.get("figures") or {}
-    body = [_header(result), _items(result)]
+    malformed: list[str] = []
+    figures = _mapping(result.get("figures"), "the figures", malformed)
+
+    def section(name: str, title: str, draw: Callable[[], str]) -> str:
+        return _guarded(name, title, draw, plots, malformed)
+
+    body = [section("summary", "The score", lambda: _header(result)),
+            section("items", "Items", lambda: _items(result, malformed))]
     if figures.get("search"):
-        body.append(_search(figures["search"], plots))
+        body.append(section("search", "Your search", lambda: _search(figures["search"], plots, malformed)))
     if figures.get("runs"):
-        body.append(_runs(figures["runs"], figures.get("search"), plots))
+        body.append(section("runs", "Your experiment tracking",
+                            lambda: _runs(figures["runs"], figures.get("search"), plots, malformed)))
     if figures.get("test"):
-        body.append(_test(figures["test"], plots))
+        body.append(section("test", "The chosen model on the test set",
+                            lambda: _test(figures["test"], plots, malformed)))
     if figures.get("gradients"):
-        body.append(_gradients(figures["gradients"], plots))
-    body.append(_notes(result))
+        body.append(section("gradients", "Gradient blocks", lambda: _gradients(figures["gradients"], malformed)))
+    body.append(section("notes", "Notes", lambda: _notes(result, malformed)))
+    if malformed:
+        listed = "".join(f"<li>{_e(m)}</li>" for m in malformed)
+        body.insert(1, '<section class="warn" id="malformed"><h2>Parts of this result could not be read</h2>'
+                       "<p>They are malformed (what the submission's process sent, which its code can forge, or a "
+                       "result written by an older grader): each is left out where it would appear, and the rest "
+                       f"is drawn.</p><ul>{listed}</ul></section>")
     if plots.missing:
         body.insert(1, f'<section class="warn" id="no-plots">The plots need Plotly: {_e(INSTALL)}, then render '
                        f'this page again (grade report RESULT.json --out PAGE.html).</section>')
@@ -75,12 +112,69 @@ def render(result: Mapping[str, Any], *, plotly_js: PlotlyJs = "inline") -> str:
     title = f"{result.get('submission', '')} - {result.get('title') or result.get('assignment', '')}"
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{_e(title)}</title><style>{_STYLE}</style>'
-            f'{head}</head><body><main>{"".join(body)}</main>{plots.scripts()}</body></html>\n')
+            f'{head}</head><body><main>{"".join(body)}</main>{plots.scripts()}</body></html>\n'), malformed
+
+
+def _guarded(name: str, title: str, draw: Callable[[], str], plots: _Plots, malformed: list[str]) -> str:
+    """A section as ``draw`` draws it; if what it reads is malformed past what it checks, a section that
+    says so instead (its plots dropped), and the rest of the page is drawn."""
+    kept = len(plots.figures)
+    try:
+        return draw()
+    except Exception as exc:  # the page says it, and the summary of a batch lists it
+        del plots.figures[kept:]
+        said = f"{title}: this part could not be read (malformed: {type(exc).__name__}: {_shown_text(exc, 200)})"
+        malformed.append(said)
+        return (f'<section id="{_e(name)}" class="malformed"><h2>{_e(title)}</h2><p class="warn">{_e(said)}</p>'
+                '</section>')
 
 
 def write(result: Mapping[str, Any], path: Path, *, plotly_js: PlotlyJs = "inline") -> Path:
     """Write the page atomically (and, in ``directory`` mode, plotly.min.js beside it once)."""
-    page = render(result, plotly_js=plotly_js)
+    return _write(render(result, plotly_js=plotly_js), path, plotly_js)
+
+
+def draw(result: Mapping[str, Any], path: Path, *, plotly_js: PlotlyJs = "inline") -> Drawn:
+    """Write the page as ``write`` does, and say what on it could not be read; if drawing it fails
+    anyway (a grader bug, or a result malformed past what the sections check), write an error page in
+    its place (what went wrong, the score) and say why. Writing the file may still raise ``OSError``."""
+    try:
+        page, malformed = _render(result, plotly_js)
+    except Exception as exc:  # one student's page must not stop a batch: the error page and the summary say it
+        failed = f"{type(exc).__name__}: {_shown_text(exc, 300)}"
+        return Drawn(_write(error_page(result, failed), path, "none"), failed=failed)
+    return Drawn(_write(page, path, plotly_js), tuple(malformed))
+
+
+def error_page(result: Any, failed: str) -> str:
+    """The page in place of one that could not be drawn: what went wrong, that it is a problem of the
+    grader's report for this student (not of the grade), and the score the result holds."""
+    try:
+        def get(key: str) -> Any:
+            return result.get(key) if isinstance(result, Mapping) else None
+
+        tests = [t for t in get("tests") or [] if isinstance(t, Mapping)] if isinstance(get("tests"), list) else []
+        rows = "".join(f'<tr class="item"><td>{_e(t.get("number"))}</td><td>{_e(t.get("name"))}</td>'
+                       f'<td class="num">{_n(t.get("score"))}/{_n(t.get("max_score"))}</td>'
+                       f'<td class="status">{_e(t.get("status"))}</td></tr>' for t in tests)
+        submission = _e(get("submission") or "this submission")
+        body = (f'<section id="error-page"><h1>The report of {submission} could not be drawn</h1>'
+                f'<div class="score" id="score">{_n(get("score"))} / {_n(get("max_score"))}</div>'
+                f"<p>This is a problem of the grader's report for this student, not of their grade: the score above "
+                f"and every item's points stand, and the result JSON holds them in full. Please report it to the "
+                f"course staff; once it is fixed, <code>grade report RESULT.json --out PAGE.html</code> draws the "
+                f'page again.</p><p>What went wrong: <code id="failed">{_e(failed)}</code></p></section>'
+                + (f'<section id="items"><h2>Items</h2><table><thead><tr><th>#</th><th>item</th><th>points</th>'
+                   f'<th>status</th></tr></thead><tbody>{rows}</tbody></table></section>' if rows else ""))
+    except Exception:  # a result past reading at all: the page still says what happened
+        body = ('<section id="error-page"><h1>The report could not be drawn</h1><p>This is a problem of the '
+                "grader's report for this student, not of their grade: the result JSON holds the grade.</p>"
+                f'<p>What went wrong: <code id="failed">{_e(failed)}</code></p></section>')
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>The report could not be drawn'
+            f'</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>\n')
+
+
+def _write(page: str, path: Path, plotly_js: PlotlyJs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if plotly_js == "directory" and 'src="plotly.min.js"' in page and not (path.parent / PLOTLY_FILE).exists():
         files.write_text(path.parent / PLOTLY_FILE, _Plots(enabled=True).javascript())
@@ -105,8 +199,8 @@ def load(path: Path) -> dict[str, Any]:
 
 def _header(r: Mapping[str, Any]) -> str:
     score, top = r.get("score", 0), r.get("max_score", 0)
-    manual = sum(float(m.get("max_score", 0)) for m in r.get("manual") or [])
-    isolation = r.get("isolation", "none")
+    manual = sum(_number(m.get("max_score")) or 0.0 for m in _list(r.get("manual"), "", []) if isinstance(m, Mapping))
+    isolation = str(r.get("isolation", "none"))
     said = {"namespaces": "Linux namespaces", "uid": "an unprivileged uid (no namespaces)",
             "python-hook": "Python audit hook only (fine for a self-check; the course grades with namespaces)"}
     profile = r.get("profile", "")
@@ -122,22 +216,31 @@ def _header(r: Mapping[str, Any]) -> str:
             + f'<div>Profile: <b>{_e(profile)}</b>{described}</div>'
             f'<div id="isolation">Isolation: <b>{_e(isolation)}</b> &mdash; {_e(said.get(isolation, isolation))}'
             + (f' <span class="sub">({_e(r.get("isolation_detail", ""))})</span>' if r.get("isolation_detail") else "")
-            + f'</div><div class="sub">Graded in {float(r.get("execution_time") or 0):.1f} s</div></section>')
+            + f'</div><div class="sub">Graded in {_number(r.get("execution_time")) or 0:.1f} s</div></section>')
 
 
-def _items(r: Mapping[str, Any]) -> str:
+def _items(r: Mapping[str, Any], malformed: list[str]) -> str:
     rows = []
-    for t in r.get("tests") or []:
+    for i, t in enumerate(_list(r.get("tests"), "the items", malformed)):
+        if not isinstance(t, Mapping):
+            malformed.append(_unreadable(f"item {i + 1}", t, "an item record"))
+            continue
         status = str(t.get("status", ""))
-        chips = "".join(f'<span class="chip">{_e(m)}</span>' for m in t.get("mistakes") or [])
-        chips += "".join(f'<span class="chip adapted">{_e(a)}</span>' for a in t.get("adapted") or [])
+        where = f"item {t.get('number', i + 1)}"
+        chips = "".join(f'<span class="chip">{_e(m)}</span>'
+                        for m in _list(t.get("mistakes"), f"{where}: its named mistakes", malformed))
+        chips += "".join(f'<span class="chip adapted">{_e(a)}</span>'
+                         for a in _list(t.get("adapted"), f"{where}: what it adapted to", malformed))
         hint = f'<div class="hint">&rarr; {_e(t["hint"])}</div>' if t.get("hint") else ""
         rows.append(f'<tr class="item" data-status="{_e(status)}" data-number="{_e(t.get("number", ""))}">'
                     f'<td>{_e(t.get("number", ""))}</td><td>{_e(t.get("name", ""))}</td>'
                     f'<td class="num">{_n(t.get("score", 0))}/{_n(t.get("max_score", 0))}</td>'
                     f'<td class="status" style="color:{_STATUS.get(status, "#1f2328")}">{_e(status)}</td>'
                     f'<td><div class="feedback">{_e(t.get("output", ""))}</div>{hint}{chips}</td></tr>')
-    for m in r.get("manual") or []:
+    for i, m in enumerate(_list(r.get("manual"), "the items graded by hand", malformed)):
+        if not isinstance(m, Mapping):
+            malformed.append(_unreadable(f"item graded by hand {i + 1}", m, "an item record"))
+            continue
         given = "score" in m
         rows.append(f'<tr class="manual"><td></td><td>{_e(m.get("name", ""))}</td>'
                     f'<td class="num">{_n(m["score"]) if given else "-"}/{_n(m.get("max_score", 0))}</td>'
@@ -148,11 +251,17 @@ def _items(r: Mapping[str, Any]) -> str:
             f'<th>status</th><th>feedback</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
-def _search(s: Mapping[str, Any], plots: _Plots) -> str:
-    trials = list(s.get("trials") or [])
+def _search(s: Any, plots: _Plots, malformed: list[str]) -> str:
+    if not isinstance(s, Mapping):
+        malformed.append(_unreadable("the search", s, "a search record"))
+        return ""
+    trials = _read_trials(s.get("trials"), malformed)
     keys = list(dict.fromkeys(k for t in trials for k in (t.get("setting") or {})))
     measures = list(dict.fromkeys(k for t in trials for k in (t.get("figures") or {})))
     chosen = s.get("chosen")
+    if chosen is not None and not _is_int(chosen):
+        malformed.append(_unreadable("the search's chosen trial", chosen, "a trial number"))
+        chosen = None
     head = "".join(f"<th>{_e(k)}</th>" for k in ["trial", *keys, *measures, "time"])
     rows = []
     for t in trials:
@@ -164,18 +273,51 @@ def _search(s: Mapping[str, Any], plots: _Plots) -> str:
         else:
             cells += [f'<td class="num">{_e(_figure(k, (t.get("figures") or {}).get(k)))}</td>' for k in measures]
         seconds = t.get("seconds")
-        cells.append(f'<td class="num">{"" if seconds is None else f"{float(seconds):.1f} s"}</td>')
+        cells.append(f'<td class="num">{"" if seconds is None else f"{seconds:.1f} s"}</td>')
         rows.append(f'<tr class="trial{" chosen" if number == chosen else ""}" data-trial="{_e(number)}">'
                     f'{"".join(cells)}</tr>')
     said = (f"the chosen trial is {chosen} ({_e(s.get('how') or '')}), highlighted" if chosen is not None
             else "the search's choice was not identified")
     stopped = f'<p class="warn">{_e(s["stopped"])}</p>' if s.get("stopped") else ""
+    if trials and any(t.get("malformed") for t in trials):
+        stopped += ('<p class="warn">Some of what the trials sent was malformed and is left out (listed at the '
+                    'top of the page).</p>')
     plot = plots.add("search", _parcoords(trials, keys, measures, chosen), height=440)
     return (f'<section id="search"><h2>Your search: {_e(s.get("function") or "")} '
             f'({len(trials)} call(s) of {_e(s.get("trained") or "")})</h2>'
             f'<p class="sub">The grader evaluated every trial itself on the validation set; {said}. Drag along an '
             f'axis to pick trials out; double-click an axis to clear.</p>{stopped}{plot}'
             f'<table id="trials"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _read_trials(found: Any, malformed: list[str]) -> list[dict[str, Any]]:
+    """The search's trials as the section draws them: a number, a setting and figures (dicts with text
+    keys), seconds (a finite number or None), a problem (text or None); a part of the wrong type is
+    left out, said in ``malformed``, and the trial marked ``malformed``."""
+    trials = []
+    for i, t in enumerate(_list(found, "the search's trials", malformed)):
+        where, said = f"trial {i + 1}", len(malformed)
+        if not isinstance(t, Mapping):  # keeps its row, as the trial it stands for
+            malformed.append(_unreadable(where, t, "a trial record"))
+            t = {"problem": "this trial could not be read (malformed)"}
+        number = t.get("number", i + 1)
+        if not _is_int(number):
+            malformed.append(_unreadable(f"{where}: its number", number, "a whole number"))
+            number = i + 1
+        setting = _mapping(t.get("setting"), f"{where}: its setting", malformed)
+        figures = _mapping(t.get("figures"), f"{where}: its figures", malformed)
+        seconds = t.get("seconds")
+        if seconds is not None and not _finite(seconds):
+            malformed.append(_unreadable(f"{where}: its time", seconds, "a number of seconds"))
+            seconds = None
+        problem = t.get("problem")
+        if problem is not None and not isinstance(problem, str):
+            malformed.append(_unreadable(f"{where}: what went wrong", problem, "text"))
+            problem = "what went wrong could not be read (malformed)"
+        trials.append({"number": number, "setting": {str(k): v for k, v in setting.items()},
+                       "figures": {str(k): v for k, v in figures.items()}, "seconds": seconds, "problem": problem,
+                       "completed": t.get("completed") is True, "malformed": len(malformed) > said})
+    return trials
 
 
 def _parcoords(trials: Sequence[Mapping[str, Any]], keys: Sequence[str], measures: Sequence[str],
@@ -210,8 +352,9 @@ def _dimension(label: str, values: Sequence[Any]) -> dict[str, Any]:
             "tickvals": list(range(len(names))), "ticktext": names}
 
 
-def _runs(runs: Sequence[Mapping[str, Any]], search: Mapping[str, Any] | None, plots: _Plots) -> str:
-    metrics = list(dict.fromkeys(k for run in runs for row in run.get("rows") or [] if isinstance(row, dict)
+def _runs(found: Any, search: Any, plots: _Plots, malformed: list[str]) -> str:
+    runs = _read_runs(found, malformed)
+    metrics = list(dict.fromkeys(k for run in runs for row in run["rows"]
                                  for k, v in row.items() if _finite(v) and not str(k).startswith("_")
                                  and str(k) not in ("epoch", "step")))
     shown = [m for m in metrics if any(w in m.lower() for w in ("loss", "ce", "acc"))] or metrics
@@ -219,52 +362,102 @@ def _runs(runs: Sequence[Mapping[str, Any]], search: Mapping[str, Any] | None, p
     for metric in shown[:4]:
         traces = []
         for i, run in enumerate(runs):
-            rows = [row for row in run.get("rows") or [] if isinstance(row, dict) and _finite(row.get(metric))]
+            rows = [row for row in run["rows"] if _finite(row.get(metric))]
             if rows:
-                x = [row.get("epoch", row.get("_step", j)) for j, row in enumerate(rows)]
+                x = [next((row[k] for k in ("epoch", "_step") if _finite(row.get(k))), j) for j, row in enumerate(rows)]
                 traces.append({"type": "scatter", "mode": "lines+markers", "name": _run_name(run, i), "x": x,
                                "y": [row[metric] for row in rows]})
         parts.append(plots.add(f"curves-{len(parts)}", {
             "data": traces, "layout": {"title": {"text": metric}, "xaxis": {"title": {"text": "epoch"}, "tickformat": "d"},
                                        "yaxis": {"title": {"text": metric}}, "legend": {"font": {"size": 10}}}},
             height=360))
-    table = "".join(f'<tr class="run"><td>{_e(_run_name(run, i))}</td><td>{_e(run.get("project") or "")}</td>'
-                    f'<td>{_e(", ".join(f"{k}={_value(v)}" for k, v in (run.get("config") or {}).items()))}</td>'
-                    f'<td class="num">{len(run.get("rows") or [])}</td></tr>' for i, run in enumerate(runs))
+    unread = any(run["notes"] for run in runs)
+    table = "".join(f'<tr class="run{" malformed" if run["notes"] else ""}"><td>{_e(_run_name(run, i))}</td>'
+                    f'<td>{_e(run["project"] or "")}</td>'
+                    f'<td>{_e(", ".join(f"{k}={_value(v)}" for k, v in run["config"].items()))}</td>'
+                    f'<td class="num">{len(run["rows"])}</td>'
+                    + (f'<td class="warn">{_e("; ".join(run["notes"]))}</td>' if unread else "") + '</tr>'
+                    for i, run in enumerate(runs))
     return (f'<section id="runs"><h2>Your experiment tracking: {len(runs)} run(s) logged</h2>'
             f'<p class="sub">Learning curves as your code logged them with wandb.log (the grader\'s offline '
             f'stand-in recorded them).</p><div class="grid">{"".join(parts)}</div>'
-            '<table><thead><tr><th>run</th><th>project</th><th>config</th><th>rows logged</th></tr></thead>'
+            '<table><thead><tr><th>run</th><th>project</th><th>config</th><th>rows logged</th>'
+            f'{"<th>malformed: could not be read</th>" if unread else ""}</tr></thead>'
             f'<tbody>{table}</tbody></table></section>')
+
+
+def _read_runs(found: Any, malformed: list[str]) -> list[dict[str, Any]]:
+    """The runs as the section draws them: ``name`` and ``project`` text or None, ``config`` a dict,
+    ``rows`` a list of dicts, ``notes`` what of the run could not be read (the run's own ``malformed``
+    notes, which record_search writes, and what is of the wrong type here: a result from an older
+    grader); each note is said in ``malformed`` too."""
+    runs = []
+    for i, run in enumerate(_list(found, "the logged runs", malformed)):
+        where = f"run {i + 1}"
+        if not isinstance(run, Mapping):
+            notes = [_unreadable(where, run, "a run record")]
+            run = {}
+        else:
+            given = run.get("malformed")
+            notes = [str(n) for n in given] if isinstance(given, list) else (
+                [] if given is None else [_unreadable(f"{where}: its notes", given, "a list")])
+        read: dict[str, Any] = {"notes": notes}
+        for key, kind, what in (("name", str, "text"), ("project", str, "text"), ("config", Mapping, "a dict"),
+                                ("rows", list, "a list")):
+            value = run.get(key)
+            if value is not None and not isinstance(value, kind):
+                notes.append(_unreadable(f"{where}: its {'logged rows' if key == 'rows' else key}", value, what))
+                value = None
+            read[key] = value
+        rows = read["rows"] or []
+        read["rows"] = [row for row in rows if isinstance(row, Mapping)]
+        if len(read["rows"]) < len(rows):
+            bad = next(row for row in rows if not isinstance(row, Mapping))
+            notes.append(f"{where}: {len(rows) - len(read['rows'])} of its {len(rows)} logged rows could not be "
+                         f"read (such as {_shown(bad)}, not a dict)")
+        read["config"] = {str(k): v for k, v in (read["config"] or {}).items()}
+        malformed.extend(notes)
+        runs.append(read)
+    return runs
 
 
 def _run_name(run: Mapping[str, Any], i: int) -> str:
     if run.get("name"):
         return str(run["name"])[:60]
-    config = run.get("config") or {}
+    config = run["config"]
     shown = ", ".join(f"{k}={_value(v)}" for k, v in config.items() if isinstance(v, (int, float, str)))
     return f"run {i + 1}" + (f" ({shown[:50]})" if shown else "")
 
 
-def _test(t: Mapping[str, Any], plots: _Plots) -> str:
-    figures = t.get("figures") or {}
+def _test(t: Any, plots: _Plots, malformed: list[str]) -> str:
+    if not isinstance(t, Mapping):
+        malformed.append(_unreadable("the test set's figures", t, "a dict"))
+        return ""
+    figures = _mapping(t.get("figures"), "the test set's figures", malformed)
     bullets: list[str] = []
     for name, f in figures.items():
-        if not isinstance(f, dict) or not _finite(f.get("value")):
+        if not isinstance(f, Mapping) or not (f.get("value") is None or _finite(f.get("value"))):
+            malformed.append(_unreadable(f"the test set's {name}", f, "a figure with a value"))
+            continue
+        if f.get("value") is None:
             continue
         if _finite(f.get("threshold")):
             bullets.append(plots.add(f"test-{len(bullets)}", _bullet(name, f), height=150))
         else:
             bullets.append(f'<p>{_e(name)}: {_e(_figure(name, f["value"]))}</p>')
-    classes = [str(c) for c in t.get("classes") or []]
+    classes = [str(c) for c in _list(t.get("classes"), "the test set's classes", malformed)]
     confusion = t.get("confusion")
+    if confusion and not (isinstance(confusion, list) and all(isinstance(row, list) for row in confusion)):
+        malformed.append(_unreadable("the confusion matrix", confusion, "a list of rows"))
+        confusion = None
     heat = plots.add("confusion", {
         "data": [{"type": "heatmap", "z": confusion, "x": classes, "y": classes, "colorscale": "Blues",
                   "reversescale": True, "texttemplate": "%{z}", "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>"}],
         "layout": {"xaxis": {"title": {"text": "predicted class"}, "type": "category"},
                    "yaxis": {"title": {"text": "true class"}, "autorange": "reversed", "type": "category"},
                    "margin": {"l": 110, "b": 90, "t": 30}}}, height=520) if confusion else ""
-    images = _misclassified(t.get("misclassified") or [], classes, plots)
+    images = _misclassified(_list(t.get("misclassified"), "the misclassified images", malformed), classes, plots,
+                            malformed)
     return (f'<section id="test"><h2>The chosen model on the test set</h2><p class="sub">{_e(t.get("model", ""))} '
             f'&middot; {_e(t.get("profile", ""))} profile &middot; the grader\'s own forward pass (the test set never '
             f'reaches your code)</p>{"".join(bullets)}<h2>Confusion matrix</h2>{heat}'
@@ -272,7 +465,8 @@ def _test(t: Mapping[str, Any], plots: _Plots) -> str:
 
 
 def _bullet(name: str, f: Mapping[str, Any]) -> dict[str, Any]:
-    value, threshold, floor = float(f["value"]), float(f["threshold"]), float(f.get("floor", f["threshold"]))
+    value, threshold = float(f["value"]), float(f["threshold"])
+    floor = float(f["floor"]) if _finite(f.get("floor")) else threshold
     accuracy = "accuracy" in name
     low, high = (min(floor, value, threshold), max(floor, value, threshold))
     span = high - low or 1.0
@@ -291,8 +485,18 @@ def _bullet(name: str, f: Mapping[str, Any]) -> dict[str, Any]:
             "layout": {"margin": {"l": 260, "r": 30, "t": 20, "b": 30}}}
 
 
-def _misclassified(examples: Sequence[Mapping[str, Any]], classes: Sequence[str], plots: _Plots) -> str:
-    usable = [e for e in examples if e.get("pixels") and e.get("side")]
+def _misclassified(examples: Sequence[Any], classes: Sequence[str], plots: _Plots, malformed: list[str]) -> str:
+    usable = []
+    for i, e in enumerate(examples):
+        if not isinstance(e, Mapping):
+            malformed.append(_unreadable(f"misclassified image {i + 1}", e, "an image record"))
+        elif e.get("pixels") or e.get("side"):
+            side, pixels = e.get("side"), _pixels(e.get("pixels"))
+            if _is_int(side) and side > 0 and pixels is not None and len(pixels) >= side * side:
+                usable.append({**e, "side": side, "pixels": pixels})
+            else:
+                malformed.append(f"misclassified image {i + 1} could not be read (its pixels are not "
+                                 f"{_shown(side)} by {_shown(side)} base64 bytes)")
     if not usable:
         return "<p>None kept.</p>" if not examples else "<p>(no pixels kept)</p>"
     n = len(usable)
@@ -300,8 +504,8 @@ def _misclassified(examples: Sequence[Mapping[str, Any]], classes: Sequence[str]
     annotations: list[dict[str, Any]] = []
     layout: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "annotations": annotations}
     for i, e in enumerate(usable):
-        side = int(e["side"])
-        grey = base64.b64decode(e["pixels"])
+        side = e["side"]
+        grey = e["pixels"]
         z = [[grey[r * side + c] for c in range(side)] for r in range(side)]
         axis = "" if i == 0 else str(i + 1)
         data.append({"type": "heatmap", "z": z, "colorscale": "Greys", "reversescale": True, "showscale": False,
@@ -319,13 +523,17 @@ def _misclassified(examples: Sequence[Mapping[str, Any]], classes: Sequence[str]
     return plots.add("misclassified", {"data": data, "layout": layout}, height=200)
 
 
-def _gradients(g: Mapping[str, Mapping[str, Any]], plots: _Plots) -> str:
+def _gradients(g: Any, malformed: list[str]) -> str:
     rows = []
-    for block, v in g.items():
-        credit = float(v.get("credit") or 0)
+    for block, v in _mapping(g, "the gradient blocks", malformed).items():
+        if not isinstance(v, Mapping):
+            malformed.append(_unreadable(f"gradient block {block}", v, "a block record"))
+            continue
+        credit = _number(v.get("credit")) or 0.0
         status = "right" if credit >= 1 else ("partly right" if credit > 0 else "wrong")
-        chips = "".join(f'<span class="chip">{_e(m)}</span>' for m in v.get("mistakes") or [])
-        error = v.get("largest_error")
+        chips = "".join(f'<span class="chip">{_e(m)}</span>'
+                        for m in _list(v.get("mistakes"), f"gradient block {block}: its mistakes", malformed))
+        error = v.get("largest_error") if _finite(v.get("largest_error")) else None
         rows.append(f'<tr class="block" data-block="{_e(block)}"><td>{_e(block)}</td><td>{_e(status)}</td>'
                     f'<td class="num">{_e(v.get("right"))} of {_e(v.get("networks"))}</td><td>{chips}</td>'
                     f'<td class="num">{"" if error is None else f"{float(error):.3g}"}</td></tr>')
@@ -336,9 +544,9 @@ def _gradients(g: Mapping[str, Mapping[str, Any]], plots: _Plots) -> str:
             f'<tbody>{"".join(rows)}</tbody></table></section>')
 
 
-def _notes(r: Mapping[str, Any]) -> str:
-    notes = "".join(f'<p class="note">{_note(str(n))}</p>' for n in r.get("notes") or [])
-    errors = r.get("internal_errors") or []
+def _notes(r: Mapping[str, Any], malformed: list[str]) -> str:
+    notes = "".join(f'<p class="note">{_note(str(n))}</p>' for n in _list(r.get("notes"), "the notes", malformed))
+    errors = _list(r.get("internal_errors"), "the internal errors", malformed)
     said = (f'<p class="warn">The grader hit {len(errors)} internal error(s); the items concerned are marked '
             f'"error". Please report this with your file.</p>' if errors else "")
     return f'<section id="notes"><h2>Notes</h2>{_handed(r)}{notes or "<p>None.</p>"}{said}</section>'
@@ -348,15 +556,19 @@ def _handed(r: Mapping[str, Any]) -> str:
     """Which file of the hand-in was graded and what came with it (the PDF for
     the items graded by hand), linked where the batch kept a copy."""
     handed = r.get("handed") or {}
+    if not isinstance(handed, Mapping):
+        return f'<p class="handed warn">{_e(_unreadable("what was handed in", handed, "a dict"))}</p>'
     if not handed or (handed.get("kind") == "py" and not handed.get("companions")):
         return ""
     came = []
-    for companion in handed.get("companions") or []:
+    for companion in _list(handed.get("companions"), "", []):
+        if not isinstance(companion, Mapping):
+            continue
         name = _e(companion.get("name", ""))
         kept = companion.get("kept")
         link = f'<a href="{_e(Path(str(kept)).as_uri())}">{name}</a>' if kept and Path(str(kept)).is_absolute() \
             else name
-        came.append(f"{link} ({int(companion.get('size') or 0):,} bytes)")
+        came.append(f"{link} ({int(_number(companion.get('size')) or 0):,} bytes)")
     with_it = f"; with it: {', '.join(came)}" if came else ""
     return (f'<p class="handed">Handed in as a {_e(handed.get("kind", ""))}: graded '
             f'{_e(handed.get("graded") or "")}{with_it}.</p>')
@@ -391,6 +603,8 @@ class _Plots:
         div = f"plot-{name}"
         figure["layout"] = {"height": height, "paper_bgcolor": "white", "font": {"size": 12},
                             **figure.get("layout", {})}
+        # As JSON now, in its section: a value past encoding fails there, and NaN or inf is a gap (null).
+        figure = json.loads(json.dumps(figure, default=str), parse_constant=lambda constant: None)
         self.figures.append((div, figure))
         return (f'<div class="plot" id="{div}" data-kind="{_e(name.split("-")[0])}" '
                 f'style="min-height:{height}px"></div>')
@@ -437,12 +651,74 @@ def _e(value: Any) -> str:
 def _n(value: Any) -> str:
     try:
         return f"{round(float(value), 2):g}"
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return _e(value)
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if _finite(value) else None
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value as a message quotes it, cut short."""
+    try:
+        text = repr(value)
+    except Exception:  # nested too deeply to repr
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _shown_text(value: Any, limit: int) -> str:
+    try:
+        text = str(value)
+    except Exception:
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _unreadable(what: str, value: Any, expected: str) -> str:
+    """``run 2: its logged rows could not be read (5, not a list)``."""
+    return f"{what} could not be read ({_shown(value)}, not {expected})"
+
+
+def _list(value: Any, what: str, malformed: list[str]) -> list[Any]:
+    """``value`` as a list; anything else but None is nothing, said in ``malformed`` as ``what``."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if value is not None and what:
+        malformed.append(_unreadable(what, value, "a list"))
+    return []
+
+
+def _mapping(value: Any, what: str, malformed: list[str]) -> Mapping[Any, Any]:
+    """``value`` as a dict; anything else but None is empty, said in ``malformed`` as ``what``."""
+    if isinstance(value, Mapping):
+        return value
+    if value is not None:
+        malformed.append(_unreadable(what, value, "a dict"))
+    return {}
+
+
+def _pixels(value: Any) -> bytes | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+
+
 def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int past any float
+        return False
 
 
 def _value(value: Any) -> str:
@@ -479,12 +755,30 @@ def _files_section(summary: Mapping[str, Any]) -> str:
             + "</section>")
 
 
+def _report_problems(summary: Mapping[str, Any]) -> str:
+    """The students' pages that could not be drawn (an error page stands in each) and the malformed
+    data the others left out and say."""
+    failed = "".join(f'<li class="not-drawn">{_e(file)}: {_e(why)}</li>' for file, why in
+                     summary.get("reports_not_drawn") or [])
+    odd = "".join(f'<li class="malformed">{_e(file)}: {_e(what)}</li>' for file, what in summary.get("malformed") or [])
+    if not failed and not odd:
+        return ""
+    return ('<section id="report-problems" class="warn"><h2>Reports with problems</h2>'
+            + (f"<p>These pages could not be drawn: each is an error page saying why, with the score. This is a "
+               f"problem of the grader's report for that student, not of the grade, which stands.</p>"
+               f"<ul>{failed}</ul>" if failed else "")
+            + ("<p>Malformed data in these results (sent by the submission's process, whose code can forge it, "
+               f"or written by an older grader): each page leaves it out and says so.</p><ul>{odd}</ul>"
+               if odd else "") + "</section>")
+
+
 def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any]], *,
                  script_src: str | None = PLOTLY_FILE) -> str:
     """A class's page: the score histogram, per-item pass rates, the most
     common named mistakes with counts, and a row per submission linking to its
-    report. ``students``: {file, students, score, report (a relative link)}.
-    ``script_src``: where plotly.min.js is, relative to the page (None: no plots)."""
+    report. ``students``: {file, students, score, report (a relative link),
+    problem (what is wrong with that report, if anything)}. ``script_src``:
+    where plotly.min.js is, relative to the page (None: no plots)."""
     plots = _Plots(enabled=script_src is not None)
     top = float(summary.get("max_score") or 0)
     histogram = summary.get("histogram") or []
@@ -511,8 +805,9 @@ def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any
                        f'{_e(count)}</td><td>{_e(example)}</td></tr>' for tag, count, example in
                        summary.get("mistakes") or [])
     totals = any("total" in s for s in students)
-    rows = "".join(f'<tr class="student"><td><a href="{_e(s["report"])}">{_e(s["file"])}</a></td>'
-                   f'<td>{_e(", ".join(s.get("students") or []))}</td><td class="num">{_n(s["score"])}</td>'
+    rows = "".join(f'<tr class="student"><td><a href="{_e(s["report"])}">{_e(s["file"])}</a>'
+                   + (f' <span class="warn">({_e(s["problem"])})</span>' if s.get("problem") else "") +
+                   f'</td><td>{_e(", ".join(s.get("students") or []))}</td><td class="num">{_n(s["score"])}</td>'
                    + (f'<td class="num">{_n(s["total"]) if "total" in s else "-"}</td>' if totals else "") + '</tr>'
                    for s in students)
     hand = summary.get("hand") or {}
@@ -535,7 +830,7 @@ def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any
             + f'<section id="students"><h2>Submissions</h2><table><thead><tr><th>file (its report)</th>'
             f'<th>students</th><th>score</th>{"<th>auto + hand</th>" if totals else ""}</tr></thead>'
             f'<tbody>{rows}</tbody></table></section>'
-            + _files_section(summary))
+            + _report_problems(summary) + _files_section(summary))
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(summary.get("assignment"))}'
             f' class summary</title><style>{_STYLE}</style>{head}</head><body><main>{body}</main>'
             f'{plots.scripts()}</body></html>\n')
