@@ -14,13 +14,17 @@ A Canvas download name (``smithjohn_LATE_12345_6789012_homework6_jsmith.py``) is
 (:mod:`grader.submissions.canvas`): its user id is the student's Canvas identity, its lateness is
 recorded, and the name the student gave is read as above. Gradescope gives identities from its
 ``submission_metadata.json`` instead (``grader.export``).
+
+A team's file names its members by login only (any of them may have uploaded it); another file
+whose name gives one login alone, uploaded by one Canvas user, ties that login to that user
+(:func:`canvas_ids`), so a classmate's team file and their own file name one student.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -109,6 +113,18 @@ def identify(assignment: Assignment, filename: str, *, login: re.Pattern[str] = 
     if named and all(is_login(part) for part in named):
         return Identity(file, name, tuple(dict.fromkeys(part.lower() for part in named)), found, markers, fits=True)
     return Identity(file, name, (), found, markers, unread="_".join(named), fits=True)
+
+
+def canvas_ids(files: Iterable[tuple[str, tuple[str, ...], str | None]]) -> dict[str, dict[str, list[str]]]:
+    """The Canvas user ids each login stands for, and the files that say so: of (file name, logins,
+    Canvas user id) of each file, those whose name gives one login alone and that one Canvas user
+    uploaded. A login with one id is that student; with several, the files contradict each other
+    (one student named their file with another's login) and the login is none of them for sure."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for file, logins, user_id in files:
+        if user_id and len(logins) == 1:
+            found.setdefault(logins[0], {}).setdefault(user_id, []).append(file)
+    return found
 
 
 def students(assignment: Assignment, filename: str) -> tuple[str, ...]:

@@ -10,6 +10,10 @@ Possible`` marks the points row; ``Current/Final/Unposted Score/Grade``
 columns are ignored; a blank cell is no score. So the file written here has
 exactly ``Student, ID, SIS User ID, SIS Login ID, Section, <column>``, the
 points row, and a row per roster student with the roster's own values.
+
+The graded rows are ``outputs.rows``: one per student, as everywhere. A row
+that carries a Canvas ID is matched by it alone (a login never gives one
+student another's grade); the batch's folder is read under its lock.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 from grader.batch.outputs import Row, _points, hand_of, result_for, rows
 from grader.batch.runner import Batch, open_batch
+from grader.batch.store import locked
 from grader.errors import GradesFileError, UsageError
 
 HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -121,23 +126,24 @@ def write_canvas(out: Path, *, roster: Path, to: Path, column: str | None = None
                  partial: bool = False) -> CanvasImport:
     """Write ``to``: the upload file of the batch in ``out`` into ``column`` of
     the exported gradebook ``roster``. Students are matched by Canvas ID, else
-    SIS Login ID, else SIS User ID. A total needs every item graded by hand
-    (blank until then) unless ``partial``."""
+    SIS Login ID, else SIS User ID (a row without one). A total needs every item
+    graded by hand (blank until then) unless ``partial``."""
     read = read_roster(roster)
-    batch = open_batch(out)
-    try:
-        chosen = choose_column(read, title=batch.assignment.title, assignment_id=batch.assignment.id,
-                               column=column)
-        return _write(batch, read, chosen, to, missing_zero=missing_zero, partial=partial)
-    finally:
-        batch.store.close()
+    with locked(out, command="grade gradebook canvas", shared=True):
+        batch = open_batch(out)
+        try:
+            chosen = choose_column(read, title=batch.assignment.title, assignment_id=batch.assignment.id,
+                                   column=column)
+            return _write(batch, read, chosen, to, missing_zero=missing_zero, partial=partial)
+        finally:
+            batch.store.close()
 
 
 def _write(batch: Batch, roster: Roster, column: str, to: Path, *, missing_zero: bool,
            partial: bool) -> CanvasImport:
     graded = rows(batch)[0]
     by_id = {row.user_id: row for row in graded if row.user_id}
-    by_login = {row.login.casefold(): row for row in graded if row.login}
+    by_login = {row.login.casefold(): row for row in graded if row.login and not row.user_id}
     used: set[str] = set()
     missing, incomplete = [], []
     scored = 0

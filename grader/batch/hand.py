@@ -47,11 +47,14 @@ class HandGrade:
         return tuple(item.name for item in self.items if item.points is None)
 
 
-def hand_grade(assignment: Assignment, grades: Mapping[tuple[str, str], Hand], key: str) -> HandGrade:
-    """The hand-graded items of the student ``key`` (a gradebook row's key)."""
+def hand_grade(assignment: Assignment, grades: Mapping[tuple[str, str], Hand], key: str,
+               also: tuple[str, ...] = ()) -> HandGrade:
+    """The hand-graded items of the student ``key`` (a gradebook row's key); an item stored by none
+    of it is looked up by ``also``, the keys the student had before (``login:jsmith`` until a file
+    tied the login to a Canvas user id)."""
     items = []
     for item in assignment.manual:
-        given = grades.get((key, item.name))
+        given = next((grades[(name, item.name)] for name in (key, *also) if (name, item.name) in grades), None)
         items.append(HandItem(item.name, item.points, given.points if given else None,
                               given.comment if given else ""))
     return HandGrade(tuple(items))

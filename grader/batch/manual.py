@@ -5,7 +5,8 @@ A student is who ``outputs.rows`` says (their Canvas user id, else login,
 else file); a hand grade is stored by that row's key and item name, so a
 rerun of ``grade batch`` (which never writes the ``manual`` table) keeps it.
 An import is checked whole before anything is stored: one bad line and
-nothing of the file is used.
+nothing of the file is used. Each command holds the batch folder's lock (an
+import as its writer), so none runs beside a ``grade batch`` on it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from grader.batch.outputs import Row, hand_of, result_for, rows, write_outputs
 from grader.batch.runner import Batch, open_batch
+from grader.batch.store import locked
 from grader.errors import GradesFileError, UsageError
 
 COLUMNS = ("Student", "ID", "SIS Login ID", "Submission", "Item", "Max", "Points", "Comment", "Handed with")
@@ -83,41 +85,43 @@ def handed_with(batch: Batch, row: Row) -> list[str]:
 def template(out: Path, *, to: Path) -> Template:
     """Write ``to``: a line per (student, item graded by hand), points and
     comment empty (or as stored), with the files a TA grades from."""
-    batch = _open(out)
-    try:
-        graded = rows(batch)[0]
-        prefilled = 0
-        partial = to.with_name(f".{to.name}.partial")
-        with partial.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for row in graded:
-                paths = "; ".join(handed_with(batch, row))
-                for item in hand_of(batch, row).items:
-                    prefilled += item.points is not None
-                    writer.writerow([row.student, row.user_id, row.login, row.submission.path.name, item.name,
-                                     f"{item.max_score:g}", "" if item.points is None else f"{item.points:g}",
-                                     item.comment, paths])
-        partial.replace(to)
-        return Template(to, len(graded), len(batch.assignment.manual), prefilled)
-    finally:
-        batch.store.close()
+    with locked(out, command="grade manual template", shared=True):
+        batch = _open(out)
+        try:
+            graded = rows(batch)[0]
+            prefilled = 0
+            partial = to.with_name(f".{to.name}.partial")
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(COLUMNS)
+                for row in graded:
+                    paths = "; ".join(handed_with(batch, row))
+                    for item in hand_of(batch, row).items:
+                        prefilled += item.points is not None
+                        writer.writerow([row.student, row.user_id, row.login, row.submission.path.name, item.name,
+                                         f"{item.max_score:g}", "" if item.points is None else f"{item.points:g}",
+                                         item.comment, paths])
+            partial.replace(to)
+            return Template(to, len(graded), len(batch.assignment.manual), prefilled)
+        finally:
+            batch.store.close()
 
 
 def import_grades(out: Path, grades: Path) -> Imported:
     """Check every line of ``grades`` (a filled template), then store them
     all in one transaction and rewrite the batch's outputs; any bad line
     raises ``GradesFileError`` listing all of them, and nothing is stored."""
-    batch = _open(out)
-    try:
-        graded = rows(batch)[0]
-        stored, blank = _parse(batch, graded, grades)
-        batch.store.put_manual(stored)
-        write_outputs(batch, out)
-        complete = sum(hand_of(batch, row).complete for row in graded)
-        return Imported(len(stored), blank, complete, len(graded))
-    finally:
-        batch.store.close()
+    with locked(out, command="grade manual import"):
+        batch = _open(out)
+        try:
+            graded = rows(batch)[0]
+            stored, blank = _parse(batch, graded, grades)
+            batch.store.put_manual(stored)
+            write_outputs(batch, out)
+            complete = sum(hand_of(batch, row).complete for row in graded)
+            return Imported(len(stored), blank, complete, len(graded))
+        finally:
+            batch.store.close()
 
 
 def _parse(batch: Batch, graded: list[Row], grades: Path) -> tuple[list[tuple[str, str, float, str, str]], int]:
@@ -188,15 +192,16 @@ def _parse(batch: Batch, graded: list[Row], grades: Path) -> tuple[list[tuple[st
 
 def status(out: Path) -> Status:
     """Who still has items to be graded by hand, and which."""
-    batch = _open(out)
-    try:
-        graded = rows(batch)[0]
-        pending = []
-        for row in graded:
-            missing = hand_of(batch, row).missing
-            if missing:
-                pending.append(Pending(row.student, row.user_id, row.login, row.submission.path.name, missing))
-        return Status(len(graded), len(graded) - len(pending), tuple(pending),
-                      tuple(item.name for item in batch.assignment.manual))
-    finally:
-        batch.store.close()
+    with locked(out, command="grade manual status", shared=True):
+        batch = _open(out)
+        try:
+            graded = rows(batch)[0]
+            pending = []
+            for row in graded:
+                missing = hand_of(batch, row).missing
+                if missing:
+                    pending.append(Pending(row.student, row.user_id, row.login, row.submission.path.name, missing))
+            return Status(len(graded), len(graded) - len(pending), tuple(pending),
+                          tuple(item.name for item in batch.assignment.manual))
+        finally:
+            batch.store.close()

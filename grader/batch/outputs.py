@@ -6,7 +6,12 @@ hand are stored (``grade manual import``), each of them shows auto + hand.
 headed with the assignment's title and each rubric item has a column, so
 Canvas's importer would create a new assignment for each. The upload file is
 ``grade gradebook canvas`` (``grader.batch.canvas``), which writes into the
-course's own column. A team file gives a row per member.
+course's own column. A team file gives a row per member; a student is in one
+row however many files name them (``rows``).
+
+A student's page that cannot be drawn is an error page (the grade stands),
+and what pages could not draw or read is said in the summary, so one
+submission's result never stops the batch's reports.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import csv
 import json
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from grader.batch.hand import HandGrade, hand_grade
 from grader.batch.runner import Batch, Submission
+from grader.identity import canvas_ids
 from grader.reporters import html
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -39,7 +45,8 @@ def result_for(batch: Batch, submission: Submission) -> dict[str, Any]:
     if not batch.assignment.manual:
         return result
     grades = batch.store.manual()
-    hands = {key: hand_grade(batch.assignment, grades, key) for key, _, _ in _people(submission)}
+    hands = {row.key: hand_grade(batch.assignment, grades, row.key, row.aliases) for row in rows(batch)[0]
+             if row.submission == submission}  # the students this file grades (not those graded by their own)
     if not any(hand.started for hand in hands.values()):
         return result
     if len(set(hands.values())) > 1:
@@ -60,15 +67,16 @@ def _manual(hand: HandGrade) -> list[dict[str, Any]]:
 
 def hand_of(batch: Batch, row: Row) -> HandGrade:
     """The items graded by hand of one gradebook row."""
-    return hand_grade(batch.assignment, batch.store.manual(), row.key)
+    return hand_grade(batch.assignment, batch.store.manual(), row.key, row.aliases)
 
 
-def _people(submission: Submission) -> list[tuple[str, str | None, str | None]]:
-    """(row key, login, Canvas user id) of each student a submission grades."""
+def _people(submission: Submission, ids: dict[str, str]) -> list[tuple[str, str | None, str | None]]:
+    """(row key, login, Canvas user id) of each student a submission names: a solo Canvas file's
+    uploader, else the Canvas user another file ties the login to (``ids``), else the login."""
     logins = submission.students
     people: list[tuple[str | None, str | None]] = [
-        (login, submission.user_id if len(logins) == 1 else None) for login in logins] or [
-        (None, submission.user_id)]
+        (login, submission.user_id if len(logins) == 1 and submission.user_id else ids.get(login))
+        for login in logins] or [(None, submission.user_id)]
     return [(f"id:{user_id}" if user_id else f"login:{login}" if login else f"file:{submission.path.name}",
              login, user_id) for login, user_id in people]
 
@@ -82,27 +90,62 @@ class Row:
     login: str
     submission: Submission
     key: str = ""
-    """``id:<Canvas user id>``, else ``login:<login>``, else ``file:<file name>``: what hand points are stored by."""
+    """``id:<Canvas user id>``, else ``login:<login>``, else ``file:<file name>``: what hand points are stored by,
+    the same in every command."""
+    aliases: tuple[str, ...] = ()
+    """The student's ``login:`` key when ``key`` is their Canvas id: hand points stored before a file tied the two."""
+
+
+_WHY = ("their own file (Canvas says they uploaded it, and its name gives them alone)",
+        "their own file (its name gives them alone)",
+        "the first team file in the folder that lists them (no file of their own is here: check which team they "
+        "were in)")
+"""Why the file that grades a student named by several does, best first (``_rank``)."""
+
+
+def _rank(submission: Submission, user_id: str | None) -> int:
+    if len(submission.students) <= 1:
+        return 0 if user_id and submission.user_id == user_id else 1
+    return 2
 
 
 def rows(batch: Batch) -> tuple[list[Row], list[str]]:
-    """A row per student, never two: a student named by two graded files (a
-    classmate's team file and their own) is graded by their own file, else by
-    the first, and the conflict is said. Returns the rows and the conflicts."""
-    chosen: dict[str, Row] = {}
-    named: dict[str, list[str]] = {}
+    """A row per student, never two. A student is their Canvas user id where a file ties their login
+    to one (``identity.canvas_ids``: a classmate's team file listing them meets their own Canvas file),
+    else their login, else the file. Of the graded files naming one student, their own grades them (one
+    Canvas says they uploaded before one whose name merely gives them alone), else the first team file
+    listing them. Returns the rows and the conflicts for the instructor: who, which files, which one
+    grades them and why; and each login that files of several Canvas users give."""
+    named = canvas_ids((entry.file, entry.students, entry.user_id) for entry in batch.accounted)
+    ids = {login: next(iter(users)) for login, users in named.items() if len(users) == 1}
+    names = {s.user_id: s.sortable_name for s in batch.submissions
+             if s.user_id and s.sortable_name and len(s.students) <= 1}
+    chosen: dict[str, tuple[int, Row]] = {}
+    naming: dict[str, list[str]] = {}
     for submission in batch.submissions:
-        logins = submission.students
-        for key, login, user_id in _people(submission):
-            row = Row(submission.sortable_name if user_id and submission.sortable_name else
-                      login or submission.path.stem, user_id or "", login or "", submission, key)
-            named.setdefault(key, []).append(submission.path.name)
-            own = len(logins) <= 1
-            if key not in chosen or (own and len(chosen[key].submission.students) > 1):
-                chosen[key] = row
-    conflicts = [f"{key.split(':', 1)[1]} is named by {', '.join(files)}: graded by "
-                 f"{chosen[key].submission.path.name} (one row)" for key, files in named.items() if len(files) > 1]
-    return list(chosen.values()), conflicts
+        for key, login, user_id in _people(submission, ids):
+            if submission.path.name in naming.get(key, ()):
+                continue  # two of its logins are one Canvas user
+            row = Row(names.get(user_id or "") or login or submission.path.stem, user_id or "", login or "",
+                      submission, key, (f"login:{login}",) if user_id and login else ())
+            naming.setdefault(key, []).append(submission.path.name)
+            rank = _rank(submission, user_id)
+            if key not in chosen or rank < chosen[key][0]:
+                chosen[key] = (rank, row)
+    conflicts = []
+    for key, files in naming.items():
+        if len(files) > 1:
+            rank, row = chosen[key]
+            who = f"{row.login} (ID {row.user_id})" if row.login and row.user_id else row.login or row.student
+            graded = row.submission.path.name
+            conflicts.append(f"{who} is named by {len(files)} graded files ({', '.join(files)}): graded by {graded}, "
+                             f"{_WHY[rank]}; not by {', '.join(file for file in files if file != graded)}")
+    for login, users in named.items():
+        if len(users) > 1:
+            said = "; ".join(f"ID {user_id}: {', '.join(files)}" for user_id, files in users.items())
+            conflicts.append(f"{login} is the login in the files of {len(users)} Canvas users ({said}): a row "
+                             f"per ID, and a team file listing {login} is tied to none of them")
+    return [row for _, row in chosen.values()], conflicts
 
 
 def write_results(batch: Batch, out: Path) -> None:
@@ -185,6 +228,11 @@ class Summary:
     """With items graded by hand: max_score, students, complete (students with every item graded),
     mean_total (auto + hand entered, over the students)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    reports_not_drawn: list[tuple[str, str]] = field(default_factory=list)
+    """(file, what went wrong): students' pages replaced by an error page (a problem of the report, not the
+    grade). Filled in by ``write_pages``."""
+    malformed: list[tuple[str, str]] = field(default_factory=list)
+    """(file, what): data in a result its page left out as malformed (at most ``MALFORMED_SHOWN`` per file)."""
 
 
 def summarise(batch: Batch) -> Summary:
@@ -260,23 +308,44 @@ def write_summary(summary: Summary, out: Path) -> None:
     (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
 
 
+MALFORMED_SHOWN = 5
+
+
 def write_pages(batch: Batch, summary: Summary, out: Path) -> Path:
     """Each submission's HTML report in ``reports/`` (sharing one
     plotly.min.js there) and ``summary.html`` linking to them."""
+    return _write_pages(batch, summary, out)[1]
+
+
+def _write_pages(batch: Batch, summary: Summary, out: Path) -> tuple[Summary, Path]:
+    """``write_pages``, and the summary with what the students' pages could not draw or read: a page
+    that fails is an error page, said on the summary page, and the batch goes on."""
     folder = out / "reports"
     students = []
+    not_drawn: list[tuple[str, str]] = []
+    malformed: list[tuple[str, str]] = []
     for submission in batch.submissions:
         result = result_for(batch, submission)
-        page = html.write(result, folder / f"{submission.path.stem}.html", plotly_js="directory")
-        students.append({"file": submission.path.name, "students": list(submission.students),
-                         "score": result.get("score", 0), "report": f"reports/{page.name}",
-                         **({"total": result["total_score"]} if "total_score" in result else {})})
+        drawn = html.draw(result, folder / f"{submission.path.stem}.html", plotly_js="directory")
+        name = submission.path.name
+        if drawn.failed:
+            not_drawn.append((name, drawn.failed))
+        malformed += [(name, what) for what in drawn.malformed[:MALFORMED_SHOWN]]
+        if len(drawn.malformed) > MALFORMED_SHOWN:
+            malformed.append((name, f"and {len(drawn.malformed) - MALFORMED_SHOWN} more (see its page)"))
+        problem = ("its page could not be drawn: an error page instead" if drawn.failed else
+                   f"{len(drawn.malformed)} malformed part(s) left out" if drawn.malformed else None)
+        students.append({"file": name, "students": list(submission.students),
+                         "score": result.get("score", 0), "report": f"reports/{drawn.path.name}",
+                         **({"total": result["total_score"]} if "total_score" in result else {}),
+                         **({"problem": problem} if problem else {})})
+    summary = replace(summary, reports_not_drawn=not_drawn, malformed=malformed)
     if not (folder / html.PLOTLY_FILE).exists() and html.plotly_available():
         (folder / html.PLOTLY_FILE).write_text(html.plotly_javascript(), encoding="utf-8")
     script = f"reports/{html.PLOTLY_FILE}" if html.plotly_available() else None
     target = out / "summary.html"
     target.write_text(html.summary_page(summary.__dict__, students, script_src=script), encoding="utf-8")
-    return target
+    return summary, target
 
 
 def summary_markdown(s: Summary) -> str:
@@ -301,6 +370,12 @@ def summary_markdown(s: Summary) -> str:
     lines += ["", "## Every file in the folder", "", "| file | what became of it | students |", "| --- | --- | --- |"]
     lines += [f"| {f['file']} | {f['status']}{': ' + f['reason'] if f['reason'] else ''}"
               f"{' (late)' if f['late'] else ''} | {', '.join(f['students'])} |" for f in s.files]
+    if s.reports_not_drawn:
+        lines += ["", "## Reports that could not be drawn (an error page instead; the grade stands)", ""]
+        lines += [f"* {file}: {why}" for file, why in s.reports_not_drawn]
+    if s.malformed:
+        lines += ["", "## Malformed data in results (left out of their pages, which say so)", ""]
+        lines += [f"* {file}: {what}" for file, what in s.malformed]
     if s.conflicts:
         lines += ["", "## Students named by more than one file", ""] + [f"* {c}" for c in s.conflicts]
     if s.unidentified:
@@ -319,9 +394,9 @@ def write_outputs(batch: Batch, out: Path) -> tuple[Path, Summary, Path]:
     summary and the pages. Returns the CSV, the summary and the summary page."""
     write_results(batch, out)
     csv_path = write_csv(batch, out)
-    summary = summarise(batch)
+    summary, page = _write_pages(batch, summarise(batch), out)
     write_summary(summary, out)
-    return csv_path, summary, write_pages(batch, summary, out)
+    return csv_path, summary, page
 
 
 def accounting(c: dict[str, int]) -> str:

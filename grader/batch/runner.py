@@ -6,15 +6,26 @@ One student's crash, hang or attack costs that submission only: a grader
 error while grading it becomes that submission's result, and a worker that
 dies is replaced. Workers run their children with one BLAS thread each: N
 children each starting threads for every core only fight over the cores.
+
+The workers, and the sandboxes they run, end with the batch: killed with it
+(``kill -9`` included: the kernel's parent-death signal), or stopped by it
+when it leaves by an exception (SIGTERM or Ctrl-C through the CLI), their
+zygotes closed first. What was stored stays; a rerun grades the rest. A
+batch holds its output folder's lock (``store.locked``) while it runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing
+import multiprocessing.connection
 import multiprocessing.util
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -22,11 +33,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from grader import assignments
 from grader.assignments import Assignment
-from grader.batch.store import ResultStore, digest
+from grader.batch.store import ResultStore, digest, locked
 from grader.errors import UsageError
 from grader.identity import Identity, identify
 from grader.sandbox import SubprocessSession
@@ -36,6 +47,10 @@ WORKER_DEATHS = 2
 """A submission whose worker died this often while grading it alone is stored
 as a grader failure instead of being tried again."""
 ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+STOP_SECONDS = 5.0
+"""How long a stopping batch gives its workers to close their zygotes before it kills them."""
+PR_SET_PDEATHSIG = 1
+"""``prctl``'s option (linux/prctl.h): the signal this process gets when its parent ends."""
 
 
 @dataclass(frozen=True)
@@ -178,13 +193,63 @@ _ZYGOTES: ZygotePool | None = None
 """This worker's warm zygotes (a worker grades one submission at a time)."""
 
 
-def _init_worker(zygote: bool) -> None:
+def _context() -> Any:
+    """How workers start: by the batch process itself (forked, or spawned where a fork server is
+    the default), so that it is their parent, what ``_init_worker`` ties them to."""
+    context = multiprocessing.get_context()
+    return multiprocessing.get_context("spawn") if context.get_start_method() == "forkserver" else context
+
+
+def _init_worker(zygote: bool, batch: int) -> None:
     global _ZYGOTES
+    _die_with(batch)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    # Ctrl-C reaches the terminal's whole process group: the batch stops its workers itself.
+    signal.signal(signal.SIGINT, lambda number, frame: None)
     for name in ONE_THREAD:
         os.environ[name] = "1"
     if zygote:
         _ZYGOTES = ZygotePool()
         multiprocessing.util.Finalize(None, _ZYGOTES.close, exitpriority=10)
+
+
+def _die_with(batch: int) -> None:
+    """End this worker when the batch process ``batch`` ends, however it ends (``kill -9``
+    included), so that nothing it started grades on re-parented to init: on Linux the kernel sends
+    SIGKILL (bubblewrap's ``--die-with-parent`` then takes the worker's sandboxes: the zygote and
+    its children), elsewhere a thread watches. The kernel's signal is tied to the thread that forked
+    the worker: the batch's thread that runs the pool (``_run``), which outlives it."""
+    if not _parent_death_signal():
+        threading.Thread(target=_watch, args=(batch,), daemon=True).start()
+    if os.getppid() != batch:  # the batch ended before the signal was set: nothing would send it
+        os._exit(1)
+
+
+def _parent_death_signal() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                          ctypes.c_ulong(0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(batch: int) -> None:
+    while os.getppid() == batch:
+        time.sleep(1.0)
+    _stop_worker(signal.SIGKILL, None)
+
+
+def _stop_worker(number: int, frame: object) -> None:
+    """SIGTERM from the stopping batch: close this worker's zygotes (their children, cgroups and
+    folders with them), then end. What it was grading is graded by the rerun."""
+    if _ZYGOTES is not None:
+        _ZYGOTES.close()
+    os._exit(128 + number)
 
 
 def _grade_one(path: str, assignment_id: str, profile: str | None, data_dir: str | None,
@@ -218,9 +283,10 @@ def _failed(file: str, assignment: Assignment, trace: str) -> dict[str, Any]:
 def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | None = None,
                 profile: str | None = None, data_dir: Path | None = None, isolation: str = "strict",
                 zygote: bool = True, progress: BatchEvent | None = None) -> Batch:
-    """Grade every submission in ``folder`` not already stored in ``out``.
-    ``zygote``: fork each child from a warm zygote where the machine allows
-    (``sandbox.forking``), rather than start each from nothing."""
+    """Grade every submission in ``folder`` not already stored in ``out``, holding
+    ``out``'s lock (another batch on it is refused). ``zygote``: fork each child
+    from a warm zygote where the machine allows (``sandbox.forking``), rather
+    than start each from nothing."""
     started = time.perf_counter()
     chosen = assignment.profile(profile).name
     if isolation == "strict":
@@ -228,49 +294,51 @@ def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | 
 
         isolation_mode.choose("strict")  # refuse before anything starts
     submissions, accounted = collect(folder, assignment)
-    store = ResultStore(out / "grades.sqlite", assignment=assignment.id, profile=chosen)
-    store.put_folder([{"file": s.path.name, "digest": s.digest, "students": s.students, "user_id": s.user_id,
-                       "sortable_name": s.sortable_name, "late": s.late, "path": str(s.path.resolve())}
-                      for s in submissions],
-                     [{"file": a.file, "status": a.status, "reason": a.reason, "students": list(a.students),
-                       "user_id": a.user_id, "late": a.late} for a in accounted], str(folder.resolve()))
-    done = store.done()
-    todo: dict[str, Submission] = {}
-    for submission in submissions:
-        if submission.digest not in done and submission.digest not in todo:
-            todo[submission.digest] = submission
-    distinct = len({s.digest for s in submissions})
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    notify = progress or (lambda event: None)
-    notify(BatchStarted(distinct, len(submissions), distinct - len(todo), jobs))
-    batch = Batch(assignment, chosen, submissions, store, out=out, accounted=accounted)
-    pending = list(todo.values())
-    suspects: list[Submission] = []
-    deaths: Counter[str] = Counter()
-    while pending or suspects:
-        if not suspects:
-            pending, lost = _run(pending, batch, jobs, profile, data_dir, isolation, zygote, notify)
-            for submission in lost:  # being graded when a worker died: try each again alone
-                pending.remove(submission)
-                suspects.append(submission)
-            continue
-        suspect = suspects[0]
-        _, lost = _run([suspect], batch, 1, profile, data_dir, isolation, zygote, notify)
-        if lost:
-            deaths[suspect.digest] += 1
-            if deaths[suspect.digest] < WORKER_DEATHS:
+    with locked(out, command="grade batch"):
+        store = ResultStore(out / "grades.sqlite", assignment=assignment.id, profile=chosen)
+        store.put_folder([{"file": s.path.name, "digest": s.digest, "students": s.students, "user_id": s.user_id,
+                           "sortable_name": s.sortable_name, "late": s.late, "path": str(s.path.resolve())}
+                          for s in submissions],
+                         [{"file": a.file, "status": a.status, "reason": a.reason, "students": list(a.students),
+                           "user_id": a.user_id, "late": a.late} for a in accounted], str(folder.resolve()))
+        done = store.done()
+        todo: dict[str, Submission] = {}
+        for submission in submissions:
+            if submission.digest not in done and submission.digest not in todo:
+                todo[submission.digest] = submission
+        distinct = len({s.digest for s in submissions})
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        notify = progress or (lambda event: None)
+        notify(BatchStarted(distinct, len(submissions), distinct - len(todo), jobs))
+        batch = Batch(assignment, chosen, submissions, store, out=out, accounted=accounted)
+        pending = list(todo.values())
+        suspects: list[Submission] = []
+        deaths: Counter[str] = Counter()
+        while pending or suspects:
+            if not suspects:
+                pending, lost = _run(pending, batch, jobs, profile, data_dir, isolation, zygote, notify)
+                for submission in lost:  # being graded when a worker died: try each again alone
+                    pending.remove(submission)
+                    suspects.append(submission)
                 continue
-            _store(batch, suspect, _failed(suspect.path.name, assignment, (
-                f"the grading worker died {WORKER_DEATHS} times while this submission was being graded alone "
-                "(the grader's own process, not the sandboxed child)")), 0.0, notify)
-        suspects.pop(0)
-    batch.seconds = time.perf_counter() - started
-    return batch
+            suspect = suspects[0]
+            _, lost = _run([suspect], batch, 1, profile, data_dir, isolation, zygote, notify)
+            if lost:
+                deaths[suspect.digest] += 1
+                if deaths[suspect.digest] < WORKER_DEATHS:
+                    continue
+                _store(batch, suspect, _failed(suspect.path.name, assignment, (
+                    f"the grading worker died {WORKER_DEATHS} times while this submission was being graded alone "
+                    "(the grader's own process, not the sandboxed child)")), 0.0, notify)
+            suspects.pop(0)
+        batch.seconds = time.perf_counter() - started
+        return batch
 
 
 def open_batch(out: Path) -> Batch:
     """The batch last run into ``out``, from its store (nothing graded): for
-    the commands that work on a graded class (hand-graded items, the gradebook)."""
+    the commands that work on a graded class (hand-graded items, the gradebook).
+    Refused while a file of it is not graded yet (a stopped batch: run it again)."""
     import sqlite3
 
     path = out / "grades.sqlite"
@@ -289,6 +357,13 @@ def open_batch(out: Path) -> Batch:
                               row["sortable_name"], row["late"]) for row in rows]
     accounted = [Accounted(e["file"], e["status"], e["reason"], tuple(e["students"]), e["user_id"], e["late"])
                  for e in entries]
+    done = store.done()
+    missing = [s.path.name for s in submissions if s.digest not in done]
+    if missing:
+        store.close()
+        raise UsageError(f"the batch in {out} was stopped before it graded every file ({len(missing)} of "
+                         f"{len(submissions)} not graded, {missing[0]} first): run its grade batch again (it grades "
+                         "only those)")
     return Batch(assignments.get(meta["assignment"]), meta["profile"], submissions, store, out=out,
                  accounted=accounted)
 
@@ -306,7 +381,8 @@ def _run(pending: list[Submission], batch: Batch, jobs: int, profile: str | None
     """Grade ``pending``. If the pool broke (a worker died), returns what is
     left and the submissions that were being graded when it did."""
     left = list(pending)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(zygote,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_init_worker,
+                             initargs=(zygote, os.getpid())) as pool, _stopping(pool):
         running: dict[Future[tuple[dict[str, Any], float]], Submission] = {}
         while left or running:
             while left and len(running) < jobs * 2:
@@ -325,3 +401,29 @@ def _run(pending: list[Submission], batch: Batch, jobs: int, profile: str | None
                     return [*lost, *left], lost
                 _store(batch, submission, result, seconds, notify)
     return [], []
+
+
+@contextlib.contextmanager
+def _stopping(pool: ProcessPoolExecutor) -> Iterator[None]:
+    """Leaving the pool by an exception (SIGTERM or Ctrl-C through the CLI, a usage error): its
+    workers end now, their sandboxes with them, instead of the pool waiting for what they grade."""
+    try:
+        yield
+    except BaseException:
+        _end_workers(pool)
+        raise
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGTERM each worker (it closes its zygotes and exits), SIGKILL those not gone in ``STOP_SECONDS``."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        worker.terminate()
+    waiting = {worker.sentinel: worker for worker in workers}
+    deadline = time.monotonic() + STOP_SECONDS
+    while waiting and (left := deadline - time.monotonic()) > 0:
+        for ended in multiprocessing.connection.wait(list(waiting), left):
+            waiting.pop(ended)
+    for worker in waiting.values():
+        worker.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -12,6 +12,9 @@ a batch run never writes it, so a rerun keeps them.
 
 Schema versions: 1 (results), 2 (+ submissions, current, manual; a version 1
 store is upgraded in place when opened).
+
+One command writes a batch's folder at a time (``locked``): a second
+``grade batch`` on it, or a reader meeting a writer, is refused at once.
 """
 
 from __future__ import annotations
@@ -20,12 +23,18 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from grader.errors import UsageError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so no lock on the folder either
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 2
 _SCHEMA = """
@@ -62,6 +71,66 @@ CREATE TABLE IF NOT EXISTS manual (
     PRIMARY KEY (student, item)
 );
 """
+
+
+LOCK_FILE = ".grade-batch.lock"
+"""In a batch's output folder: what ``locked`` holds an ``flock`` on."""
+_HELD: dict[str, bool] = {}
+"""The lock files this process holds: path -> exclusively."""
+
+
+@contextlib.contextmanager
+def locked(out: Path, *, command: str, shared: bool = False) -> Iterator[None]:
+    """Hold ``out``'s lock while ``command`` (``grade batch``) writes the folder
+    or, ``shared``, reads it: one writer at a time and no reader beside it (its
+    class is half graded), else a ``UsageError`` at once naming the folder. An
+    ``flock`` on ``LOCK_FILE``: the kernel lets go when the holder ends, however
+    it ends (workers forked with the descriptor hold it while they live). A
+    hold nested in one of this process's is that one."""
+    path = str(out.resolve() / LOCK_FILE)
+    if path in _HELD:
+        assert _HELD[path] or shared, f"{path} is held shared, not exclusively"
+        yield
+        return
+    if fcntl is None:
+        yield
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise UsageError(f"cannot lock {out} for {command}: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _holder(fd)
+        os.close(fd)
+        raise UsageError(f"{out} is in use by {holder}: run {command} again once it has finished"
+                         + ("" if shared else ", or give another --out folder")) from None
+    if not shared:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {command}\n".encode(), 0)
+    _HELD[path] = not shared
+    try:
+        yield
+    finally:
+        del _HELD[path]
+        if not shared:
+            os.ftruncate(fd, 0)
+        os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    """Who holds a lock this process was refused: the writer the file names while that pid lives
+    (a reader writes nothing; a killed writer's line stays behind, stale)."""
+    pid, _, command = os.pread(fd, 200, 0).decode(errors="replace").strip().partition(" ")
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return "another grade command"
+    except PermissionError:
+        pass
+    return f"{command} (pid {pid})"
 
 
 def digest(path: Path) -> str:

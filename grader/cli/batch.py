@@ -1,20 +1,60 @@
-"""``grade batch DIR --assignment ID --out DIR``: grade a class."""
+"""``grade batch DIR --assignment ID --out DIR``: grade a class. One batch at a time
+writes an --out folder (a second is refused); SIGTERM stops it as Ctrl-C does."""
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
 import statistics
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
 from grader import assignments
 from grader.batch import BatchStarted, SubmissionGraded, grade_batch
 from grader.batch.outputs import Summary, hand_line, write_outputs
+from grader.batch.store import locked
 from grader.reporters import files
+
+
+def _stopped_cleanly(command: Callable[..., None]) -> Callable[..., None]:
+    """SIGTERM stops the batch as Ctrl-C does: its workers and their sandboxes end at once
+    (``grade_batch``), what it graded stays stored, and it says so in a line and exits with 128 + the
+    signal's number."""
+
+    @functools.wraps(command)
+    def run(**options: Any) -> None:
+        batch = os.getpid()
+        caught: list[int] = []
+
+        def stop(number: int, frame: object) -> None:
+            if os.getpid() != batch:  # a worker between its fork and its own handlers
+                os._exit(128 + number)
+            if not caught:  # once: the batch is stopping already
+                caught.append(number)
+                raise KeyboardInterrupt
+
+        previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            command(**options)
+        except KeyboardInterrupt:
+            number = caught[0] if caught else signal.SIGINT
+            Console(stderr=True, soft_wrap=True).print(
+                f"grade batch stopped by {signal.Signals(number).name}: what it graded is stored in {options['out']}; "
+                "run the same grade batch again to grade the rest", highlight=False, markup=False)
+            sys.exit(128 + number)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    return run
 
 
 @click.command("batch")
@@ -31,6 +71,7 @@ from grader.reporters import files
 @click.option("--zygote/--no-zygote", default=True, show_default=True,
               help="Fork each submission's sandboxed child from a warm one (numpy imported) instead of starting "
                    "it from nothing; every child still gets its own uid, folder and limits.")
+@_stopped_cleanly
 def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None, profile: str | None,
                   data_dir: Path | None, isolation: str, zygote: bool) -> None:
     """Grade every submission in FOLDER (.py, notebooks, zips, folders; Canvas download names), in parallel
@@ -40,6 +81,7 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
     assignment = assignments.get(assignment_id)
     files.check_folder_writable(out, option="--out")
     isolation_mode.choose("strict" if isolation == "strict" else "auto")  # refuse before the progress bar
+    click.get_current_context().with_resource(locked(out, command="grade batch"))  # until the outputs are written
     console = Console()
     times: list[float] = []
     scores: list[float] = []
@@ -99,6 +141,13 @@ def render(s: Summary, console: Console) -> None:
             console.print(f"  {entry['status']}: {entry['file']}: {entry['reason']}", highlight=False)
     for conflict in s.conflicts:
         console.print(f"  [bold]conflict[/]: {conflict}", highlight=False)
+    for file, why in s.reports_not_drawn:
+        console.print(f"  [bold red]report not drawn[/]: {escape(file)}: an error page instead ({escape(why)}); "
+                      "the grade stands", highlight=False)
+    if s.malformed:
+        files_with = sorted({file for file, _ in s.malformed})
+        console.print(f"[bold]Malformed data[/] left out of {len(files_with)} report(s) (see summary.md): "
+                      + ", ".join(escape(f) for f in files_with[:10]), highlight=False)
     if s.identical:
         console.print(f"[bold]Identical files[/] ({len(s.identical)} groups, each graded once): " +
                       "; ".join(", ".join(group) for group in s.identical[:5]), highlight=False)
