@@ -24,7 +24,13 @@ def report_command(result: Path, out: Path, plotly_js: str) -> None:
         loaded = html.load(result)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="RESULT") from None
-    written = html.write(loaded, out, plotly_js=plotly_js)  # type: ignore[arg-type]
-    figures = loaded.get("figures") or {}
+    page = html.draw(loaded, out, plotly_js=plotly_js)  # type: ignore[arg-type]
+    written = page.path
+    if page.failed:
+        click.echo(f"the page could not be drawn ({page.failed}); an error page saying so was written to {written}")
+        return
+    found = loaded.get("figures")
+    figures: dict = found if isinstance(found, dict) else {}
     drawn = ", ".join(kind for kind in ("search", "runs", "test", "gradients") if figures.get(kind)) or "no figures"
-    click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB; {drawn})")
+    left_out = f"; {len(page.malformed)} malformed part(s) left out, named at its top" if page.malformed else ""
+    click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB; {drawn}{left_out})")

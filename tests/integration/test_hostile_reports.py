@@ -284,3 +284,15 @@ def test_submit_writes_an_error_page_and_the_result_when_its_report_raises(tmp_p
     result = json.loads((tmp_path / "r.json").read_text())
     page = (tmp_path / "r.html").read_text()
     assert "could not be drawn" in page and f'id="score">{result["score"]:g} / {result["max_score"]:g}<' in page
+
+
+def test_grade_report_of_a_saved_result_with_forged_runs_names_what_it_left_out(tmp_path):
+    """``grade report`` reads a saved result JSON (a file anyone can edit): malformed runs are left
+    out and counted, and the page still comes out."""
+    saved = tmp_path / "result.json"
+    saved.write_text(json.dumps({**GOOD, "figures": {**GOOD.get("figures", {}), "runs": [{"name": "r", "rows": 5}]}}))
+    done = CliRunner().invoke(main, ["report", str(saved), "--out", str(tmp_path / "page.html"), "--plotly", "none"])
+    assert done.exit_code == 0, done.output
+    assert "malformed part(s) left out" in done.output, done.output
+    assert markup.escape("run 1: its logged rows could not be read (5, not a list)") in \
+        (tmp_path / "page.html").read_text()
