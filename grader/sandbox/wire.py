@@ -139,11 +139,14 @@ def encode_frame(header: dict[str, Any], value: Any = None) -> bytes:
     """One frame as bytes, with ``value`` encoded into ``header["value"]``."""
     encoder = _Encoder()
     header = dict(header, value=encoder.encode(value))
-    raw = json.dumps(header, allow_nan=False).encode("utf-8")
+    # The value's floats are encoded above; a header's own fields (what the
+    # stand-ins recorded: a diverged run's NaN loss) may hold NaN, which the
+    # reader's json.loads takes back as a float.
+    raw = json.dumps(header).encode("utf-8")
     if len(raw) > MAX_HEADER_BYTES:  # described instead: the reader would refuse the frame
         encoder.arrays.clear()
         header["value"] = {"$object": _type_name(value), "repr": f"too large to return: {len(raw) >> 20} MB as JSON"}
-        raw = json.dumps(header, allow_nan=False).encode("utf-8")
+        raw = json.dumps(header).encode("utf-8")
     parts = [MAGIC, struct.pack(">I", len(raw)), raw, struct.pack(">I", len(encoder.arrays))]
     for array in encoder.arrays:
         buffer = io.BytesIO()

@@ -128,3 +128,13 @@ def test_a_value_too_large_for_a_header_is_described():
     value = {"rows": ["x" * 1000] * (wire.MAX_HEADER_BYTES // 1000 + 10)}
     found = round_trip(value)
     assert isinstance(found, wire.Unsupported) and "too large to return" in found.text
+
+
+def test_a_header_field_holding_nan_travels():
+    """What the stand-ins record rides in the header: a diverged run logs a NaN loss, and the
+    answer must still arrive (it used to be refused by the encoder, and the whole call lost)."""
+    buffer = io.BytesIO()
+    wire.write_frame(buffer, {"id": 1, "records": {"wandb": [{"rows": [{"loss": float("nan")}]}]}}, 1.0)
+    buffer.seek(0)
+    frame = wire.read_frame(buffer)
+    assert frame["value"] == 1.0 and np.isnan(frame["records"]["wandb"][0]["rows"][0]["loss"])
