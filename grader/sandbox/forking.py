@@ -5,9 +5,10 @@ numpy's import: most of a small homework's grade. A batch worker instead
 keeps a ``Zygote`` (``zygote.py``) per view of the file system: one
 namespaced interpreter with numpy imported, in a cgroup of its own, that
 forks a child per submission. Each child still gets its own uid, session,
-working folder, seccomp filter, limits and audit hook, and everything of
-its uid is killed when it ends; what children of one zygote share is the
-namespaces (one at a time: a worker grades one submission at a time).
+IPC namespace, working folder, seccomp filter, limits and audit hook, and
+everything of its uid is killed, and its IPC objects removed, when it ends,
+before the next child is forked; what children of one zygote share is the
+other namespaces (one at a time: a worker grades one submission at a time).
 
 Only as root with namespaces (a uid per child is what keeps children
 apart); ``ZygotePool.for_view`` returns None otherwise and the session

@@ -9,25 +9,36 @@ needs (``harness.Prepared``) once, then serves requests on a control socket
     {"op": "spawn", "id": N, "config": {...}}  + 5 descriptors: requests, answers, stdout, stderr,
                                                   the submission (read-only)
         -> {"spawned": N, "pid": PID}            (or {"failed": N, "error": "..."})
-    {"op": "kill", "id": N}                     -> the child's whole uid is killed
+    {"op": "kill", "id": N}                     -> the child's whole uid is killed (and its IPC
+                                                  emptied) before the next request is read
     {"op": "release", "workdir": PATH}          -> that working folder is removed
     a child ended                               -> {"exited": N, "status": WAIT_STATUS}
 
-Each child starts its own session, keeps only its four descriptors (never the
-control socket), drops to its own unprivileged uid, filters system calls,
-sets its limits and then runs exactly as a freshly started harness does. When
-a child ends or is killed, every process left under its uid is killed too,
-so nothing one submission starts outlives it. Children cannot write where
-another child could read: the zygote's /tmp and /dev/shm belong to root, and
-each child's working folder is its own uid's, mode 0700, made by the zygote
-in a size-capped tmpfs (with a copy of the submission, from the descriptor
-the grader sends) and kept across restarts until the grader releases it.
+Each child is born in an IPC namespace of its own, starts its own session,
+keeps only its four descriptors (never the control socket), drops to its own
+unprivileged uid, filters system calls, sets its limits and then runs exactly
+as a freshly started harness does. When a child ends or is killed, every
+process left under its uid is killed too, and waited for, so nothing one
+submission starts outlives it; then every System V segment, message queue
+and semaphore set of its namespace is removed (their pages uncharged there
+and then: the kernel frees a dropped namespace only later, in the
+background), and the namespace goes, POSIX message queues with it. So
+nothing one child leaves in IPC is read by the next, nor holds memory the
+next one's grade needs. Children cannot write where another child could
+read: the zygote's /tmp and /dev/shm belong to root, and each child's
+working folder is its own uid's, mode 0700, made by the zygote in a
+size-capped tmpfs (with a copy of the submission, from the descriptor the
+grader sends) and kept across restarts until the grader releases it (the
+grader's kill and release both come before its next spawn, so the folder's
+pages are freed before the next child starts).
 
 Standard library and numpy only; loaded by path like the harness.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib.util
 import json
 import os
@@ -36,14 +47,24 @@ import shutil
 import signal
 import socket
 import sys
+import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 _HERE = Path(__file__).resolve().parent
 _MAX_MESSAGE = 1 << 20
 _CHILD_FDS = (0, 1, 2, 3, 4)
 _REQUESTS_FD, _ANSWERS_FD = 3, 4
+CLONE_NEWIPC = 0x08000000
+_KILL_SECONDS = 10.0
+"""How long the processes of a killed uid may take to be gone."""
+_libc = ctypes.CDLL(None, use_errno=True)
+_IPC_RMID = 0
+_IPC_REMOVE = {"shm": lambda number: _libc.shmctl(number, _IPC_RMID, None),
+               "msg": lambda number: _libc.msgctl(number, _IPC_RMID, None),
+               "sem": lambda number: _libc.semctl(number, 0, _IPC_RMID)}
+"""The System V objects /proc/sysvipc lists, and how one is removed."""
 
 
 def _load_harness() -> Any:
@@ -55,18 +76,70 @@ def _load_harness() -> Any:
 
 
 def kill_uid(uid: int) -> None:
-    """Kill every process of ``uid``: a helper becomes that uid and signals
-    all it may signal (kill(-1) spares only the caller itself)."""
+    """Kill every process of ``uid`` and wait until none is left running: a
+    process lets go of its memory and of its IPC namespace only once it is
+    gone. A helper becomes that uid and signals all it may signal (kill(-1)
+    spares only the caller itself)."""
+    deadline = time.monotonic() + _KILL_SECONDS
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+                for _ in range(3):  # again, for what was being forked meanwhile
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except ProcessLookupError:
+                        break
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        for _ in range(100):
+            if not running(uid):
+                return
+            time.sleep(0.002)
+        if time.monotonic() > deadline:
+            return
+
+
+def running(uid: int) -> bool:
+    """Whether a thread of ``uid`` has not yet exited (a zombie has let go of
+    its memory and namespaces; only its parent's wait is left)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:  # status, not the owner of /proc/PID: a process that changed uid is not dumpable, so root's
+                with open(f"/proc/{pid}/task/{tid}/status", "rb") as status:
+                    fields = dict(line.split(b":", 1) for line in status.read().splitlines() if b":" in line)
+                alive = fields[b"State"].split()[0] not in (b"Z", b"X")
+                if alive and int(fields[b"Uid"].split()[0]) == uid:
+                    return True
+            except (OSError, KeyError, IndexError, ValueError):
+                continue
+    return False
+
+
+def empty_ipc(namespace: int) -> None:
+    """Remove every System V segment, message queue and semaphore set of the
+    IPC namespace ``namespace`` (a descriptor of it), from a helper that
+    joins it: once nothing is attached, a segment's pages are freed (and
+    uncharged) right there, before the next child starts, rather than
+    whenever the kernel gets round to the namespace itself."""
     pid = os.fork()
     if pid == 0:
         try:
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            for _ in range(3):  # again, for what was being forked meanwhile
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
+            if _libc.setns(namespace, CLONE_NEWIPC) == 0:
+                for kind, remove in _IPC_REMOVE.items():
+                    with open(f"/proc/sysvipc/{kind}") as listing:
+                        rows = listing.read().splitlines()[1:]
+                    for row in rows:  # key, id, ...
+                        remove(int(row.split()[1]))
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
@@ -79,8 +152,9 @@ class Zygote:
         self.root = os.path.realpath(config["root"])
         self.harness = _load_harness()
         self.prepared = self.harness.Prepared(config)
-        self.children: dict[int, tuple[int, int | None]] = {}
-        """pid -> (request id, uid)."""
+        self.children: dict[int, tuple[int, int | None, int]] = {}
+        """pid -> (request id, uid, a descriptor of its IPC namespace)."""
+        self.home_ipc = os.open("/proc/self/ns/ipc", os.O_RDONLY)
         self.wake_r, wake_w = os.pipe()
         os.set_blocking(wake_w, False)
         signal.set_wakeup_fd(wake_w)
@@ -119,22 +193,42 @@ class Zygote:
     def spawn(self, request: dict[str, Any], fds: list[int]) -> None:
         config = request["config"]
         uid = config["drop_to"][0] if config.get("drop_to") else None
+        self.reap()  # a child that ended unheard of is cleared before the next one is born
         try:
             if len(fds) != 5:
                 raise ValueError(f"a spawn request carries 5 descriptors, not {len(fds)}")
             self.make_workdir(config, fds.pop(), uid)
-            pid = os.fork()
+            with self.ipc_namespace() as ipc:
+                try:
+                    pid = os.fork()
+                except BaseException:
+                    os.close(ipc)
+                    raise
+                if pid == 0:
+                    self.become_child(config, fds)  # never returns
         except Exception as exc:
             for fd in fds:
                 os.close(fd)
             self.send({"failed": request["id"], "error": f"{type(exc).__name__}: {exc}"})
             return
-        if pid == 0:
-            self.become_child(config, fds)  # never returns
         for fd in fds:
             os.close(fd)
-        self.children[pid] = (int(request["id"]), uid)
+        self.children[pid] = (int(request["id"]), uid, ipc)
         self.send({"spawned": request["id"], "pid": pid})
+
+    @contextlib.contextmanager
+    def ipc_namespace(self) -> Iterator[int]:
+        """A new IPC namespace for the child forked in the block, which is born
+        in it: the zygote enters it, yields a descriptor of it and goes back to
+        its own. Segments and queues a child makes are then its own, and go
+        when it ends (``end``); it cannot make a namespace itself (seccomp)."""
+        if _libc.unshare(CLONE_NEWIPC) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWIPC) failed")
+        try:
+            yield os.open("/proc/self/ns/ipc", os.O_RDONLY)
+        finally:
+            if _libc.setns(self.home_ipc, CLONE_NEWIPC) != 0:  # never forks again from a child's namespace
+                raise SystemExit(f"the zygote could not return to its IPC namespace: {os.strerror(ctypes.get_errno())}")
 
     def inside(self, path: str) -> str:
         real = os.path.realpath(path)
@@ -193,15 +287,21 @@ class Zygote:
         os._exit(code)
 
     def kill(self, request_id: int) -> None:
-        for pid, (number, uid) in self.children.items():
+        """End a child and all it left, before the next request is read."""
+        for pid, (number, _, _) in list(self.children.items()):
             if number == request_id:
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-                if uid is not None:
-                    kill_uid(uid)
-                self.reap()
+                deadline = time.monotonic() + _KILL_SECONDS
+                try:
+                    while not (ended := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
+                        time.sleep(0.002)  # a killed process is gone in moments
+                except ChildProcessError:
+                    ended = (pid, int(signal.SIGKILL))
+                if ended[0]:
+                    self.end(pid, ended[1])
                 return
 
     def reap(self) -> None:
@@ -212,13 +312,22 @@ class Zygote:
                 return
             if pid == 0:
                 return
-            found = self.children.pop(pid, None)
-            if found is None:
-                continue
-            number, uid = found
-            if uid is not None:  # whatever it left behind goes with it
-                kill_uid(uid)
-            self.send({"exited": number, "status": status})
+            self.end(pid, status)
+
+    def end(self, pid: int, status: int) -> None:
+        """A child has ended: whatever it left behind goes with it (every
+        process of its uid, then every System V object of its IPC namespace,
+        then the namespace itself, POSIX queues with it) before the grader
+        hears of it."""
+        found = self.children.pop(pid, None)
+        if found is None:
+            return
+        number, uid, ipc = found
+        if uid is not None:
+            kill_uid(uid)
+        empty_ipc(ipc)
+        os.close(ipc)
+        self.send({"exited": number, "status": status})
 
 
 def main() -> None:
