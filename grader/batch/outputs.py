@@ -233,6 +233,9 @@ class Summary:
     grade). Filled in by ``write_pages``."""
     malformed: list[tuple[str, str]] = field(default_factory=list)
     """(file, what): data in a result its page left out as malformed (at most ``MALFORMED_SHOWN`` per file)."""
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    """Who graded the class's stored results: worker (``local``, or a cluster worker's name), graded, seconds
+    (their total), slowest."""
 
 
 def summarise(batch: Batch) -> Summary:
@@ -259,7 +262,14 @@ def summarise(batch: Batch) -> Summary:
                     seen.add(tag)
                     tags[tag] += 1
                     examples.setdefault(tag, f"{test.get('number')}: {str(test.get('output', ''))[:160]}")
-    seconds = {s.digest: stored.seconds for s in distinct if (stored := batch.store.get(s.digest)) is not None}
+    stored = {s.digest: kept for s in distinct if (kept := batch.store.get(s.digest)) is not None}
+    seconds = {digest: kept.seconds for digest, kept in stored.items()}
+    by_worker: dict[str, list[float]] = {}
+    for kept in stored.values():
+        by_worker.setdefault(kept.worker, []).append(kept.seconds)
+    workers = [{"worker": name, "graded": len(times), "seconds": round(sum(times), 3), "slowest": round(max(times), 3)}
+               for name, times in sorted(by_worker.items())]
+    graded_by = {s.path.name: stored[s.digest] for s in batch.submissions if s.digest in stored}
     slowest = sorted(((s.path.name, seconds[s.digest]) for s in distinct if s.digest in seconds),
                      key=lambda pair: -pair[1])[:5]
     failing = []
@@ -289,7 +299,9 @@ def summarise(batch: Batch) -> Summary:
               "companions": statuses["companion"], "refused": statuses["refused"], "students": len(students),
               "late": sum(row.submission.late for row in graded_rows)}
     files = [{"file": entry.file, "status": entry.status, "reason": entry.reason, "students": list(entry.students),
-              **({"canvas_user_id": entry.user_id} if entry.user_id else {}), "late": entry.late}
+              **({"canvas_user_id": entry.user_id} if entry.user_id else {}), "late": entry.late,
+              **({"graded_by": graded_by[entry.file].worker, "seconds": round(graded_by[entry.file].seconds, 3)}
+                 if entry.file in graded_by else {})}
              for entry in batch.accounted]
     return Summary(
         batch.assignment.id, batch.profile, len(batch.submissions), len(students), len(batch.graded_now),
@@ -300,7 +312,7 @@ def summarise(batch: Batch) -> Summary:
         [names for names in groups.values() if len(names) > 1],
         [s.path.name for s in batch.submissions if not s.students],
         len(batch.graded_now) / batch.seconds if batch.seconds else 0.0, files=files, counts=counts,
-        conflicts=conflicts, accounting=accounting(counts), hand=hand)
+        conflicts=conflicts, accounting=accounting(counts), hand=hand, workers=workers)
 
 
 def write_summary(summary: Summary, out: Path) -> None:
@@ -364,6 +376,9 @@ def summary_markdown(s: Summary) -> str:
     lines += ["", "## Most common named mistakes", ""]
     lines += [f"* `{tag}`: {count} submission(s), e.g. {example}" for tag, count, example in s.mistakes] or ["* none"]
     lines += ["", "## Slowest", ""] + [f"* {file}: {seconds:.1f} s" for file, seconds in s.slowest]
+    if any(w["worker"] != "local" for w in s.workers):  # graded on a cluster: who graded what is in summary.json
+        lines += ["", "## Workers", "", "| worker | graded | seconds | slowest |", "| --- | --- | --- | --- |"]
+        lines += [f"| {w['worker']} | {w['graded']} | {w['seconds']:.1f} | {w['slowest']:.1f} |" for w in s.workers]
     lines += ["", "## Failing", ""] + ([f"* {file}: {why}" for file, why in s.failing] or ["* none"])
     lines += ["", "## Identical files (graded once)", ""]
     lines += [f"* {', '.join(names)}" for names in s.identical] or ["* none"]

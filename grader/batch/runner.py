@@ -103,6 +103,8 @@ class SubmissionGraded:
     max_score: float
     seconds: float
     failed: bool
+    worker: str = "local"
+    """Which worker graded it: ``local`` for the local engine, a Dask worker's name for ``--scheduler``."""
 
 
 BatchEvent = Callable[[Any], None]
@@ -282,14 +284,18 @@ def _failed(file: str, assignment: Assignment, trace: str) -> dict[str, Any]:
 
 def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | None = None,
                 profile: str | None = None, data_dir: Path | None = None, isolation: str = "strict",
-                zygote: bool = True, progress: BatchEvent | None = None) -> Batch:
+                zygote: bool = True, progress: BatchEvent | None = None, scheduler: str | None = None) -> Batch:
     """Grade every submission in ``folder`` not already stored in ``out``, holding
     ``out``'s lock (another batch on it is refused). ``zygote``: fork each child
     from a warm zygote where the machine allows (``sandbox.forking``), rather
-    than start each from nothing."""
+    than start each from nothing. ``scheduler``: grade on the Dask cluster at that
+    address instead of local workers (``cluster``); the rest is the same."""
     started = time.perf_counter()
     chosen = assignment.profile(profile).name
-    if isolation == "strict":
+    if scheduler is not None and data_dir is not None:
+        raise UsageError("--data-dir names a folder of this machine; on a cluster each worker grades with its own "
+                         "dataset cache (grade worker --data-dir DIR)")
+    if isolation == "strict" and scheduler is None:
         from grader.sandbox import isolation as isolation_mode
 
         isolation_mode.choose("strict")  # refuse before anything starts
@@ -312,6 +318,11 @@ def grade_batch(folder: Path, *, assignment: Assignment, out: Path, jobs: int | 
         notify(BatchStarted(distinct, len(submissions), distinct - len(todo), jobs))
         batch = Batch(assignment, chosen, submissions, store, out=out, accounted=accounted)
         pending = list(todo.values())
+        if scheduler is not None and pending:  # on the cluster (not reached when all is stored already)
+            from grader.batch import cluster
+
+            cluster.grade(pending, batch, address=scheduler, profile=profile, isolation=isolation, notify=notify)
+            pending = []
         suspects: list[Submission] = []
         deaths: Counter[str] = Counter()
         while pending or suspects:
@@ -369,11 +380,11 @@ def open_batch(out: Path) -> Batch:
 
 
 def _store(batch: Batch, submission: Submission, result: dict[str, Any], seconds: float,
-           notify: BatchEvent) -> None:
-    batch.store.put(submission.digest, submission.path.name, result, seconds)
+           notify: BatchEvent, *, worker: str = "local") -> None:
+    batch.store.put(submission.digest, submission.path.name, result, seconds, worker=worker)
     batch.graded_now.append(submission.digest)
     notify(SubmissionGraded(submission.path.name, float(result.get("score", 0)), float(result.get("max_score", 0)),
-                            seconds, bool(result.get("internal_errors"))))
+                            seconds, bool(result.get("internal_errors")), worker))
 
 
 def _run(pending: list[Submission], batch: Batch, jobs: int, profile: str | None, data_dir: Path | None,

@@ -10,8 +10,8 @@ the last run (one row per graded file, replaced as a whole by each run), so the
 grade. ``manual`` holds the points graded by hand, keyed by student and item:
 a batch run never writes it, so a rerun keeps them.
 
-Schema versions: 1 (results), 2 (+ submissions, current, manual; a version 1
-store is upgraded in place when opened).
+Schema versions: 1 (results), 2 (+ submissions, current, manual), 3 (+ the
+worker that graded each result); an older store is upgraded in place when opened.
 
 One command writes a batch's folder at a time (``locked``): a second
 ``grade batch`` on it, or a reader meeting a writer, is refused at once.
@@ -36,7 +36,7 @@ try:
 except ImportError:  # Windows: no flock, so no lock on the folder either
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS results (
     max_score REAL NOT NULL,
     seconds REAL NOT NULL,
     result TEXT NOT NULL,
-    graded_at TEXT NOT NULL
+    graded_at TEXT NOT NULL,
+    worker TEXT NOT NULL DEFAULT 'local'
 );
 CREATE TABLE IF NOT EXISTS submissions (
     file TEXT PRIMARY KEY,
@@ -163,6 +164,7 @@ class Stored:
     file: str
     result: dict[str, Any]
     seconds: float
+    worker: str = "local"
 
 
 class ResultStore:
@@ -175,6 +177,8 @@ class ResultStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        if "worker" not in {row[1] for row in self._db.execute("PRAGMA table_info(results)")}:  # version 2 and older
+            self._db.execute("ALTER TABLE results ADD COLUMN worker TEXT NOT NULL DEFAULT 'local'")
         wanted = {"assignment": assignment, "profile": profile}
         found = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         if int(found.get("schema_version", SCHEMA_VERSION)) > SCHEMA_VERSION:
@@ -191,22 +195,22 @@ class ResultStore:
     def done(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT digest FROM results")}
 
-    def put(self, content: str, file: str, result: dict[str, Any], seconds: float) -> None:
+    def put(self, content: str, file: str, result: dict[str, Any], seconds: float, *, worker: str = "local") -> None:
         """Store one grade; committed before this returns."""
         self._db.execute(
-            "INSERT OR REPLACE INTO results (digest, file, score, max_score, seconds, result, graded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO results (digest, file, score, max_score, seconds, result, graded_at, worker) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (content, file, float(result.get("score", 0)), float(result.get("max_score", 0)), seconds,
-             json.dumps(result), dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+             json.dumps(result), dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), worker))
 
     def get(self, content: str) -> Stored | None:
-        row = self._db.execute("SELECT digest, file, result, seconds FROM results WHERE digest = ?",
+        row = self._db.execute("SELECT digest, file, result, seconds, worker FROM results WHERE digest = ?",
                                (content,)).fetchone()
-        return Stored(row[0], row[1], json.loads(row[2]), row[3]) if row else None
+        return Stored(row[0], row[1], json.loads(row[2]), row[3], row[4]) if row else None
 
     def all(self) -> Iterator[Stored]:
-        for row in self._db.execute("SELECT digest, file, result, seconds FROM results ORDER BY file"):
-            yield Stored(row[0], row[1], json.loads(row[2]), row[3])
+        for row in self._db.execute("SELECT digest, file, result, seconds, worker FROM results ORDER BY file"):
+            yield Stored(row[0], row[1], json.loads(row[2]), row[3], row[4])
 
     def put_folder(self, submissions: list[dict[str, Any]], accounted: list[dict[str, Any]], folder: str) -> None:
         """What the batch folder holds now (``submissions`` rows: file, digest,

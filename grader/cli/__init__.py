@@ -27,6 +27,7 @@ _COMMANDS = {
     "report": ("grader.cli.report", "report_command"),
     "manual": ("grader.cli.manual", "manual_group"),
     "gradebook": ("grader.cli.gradebook", "gradebook_group"),
+    "worker": ("grader.cli.worker", "worker_command"),
 }
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -71,21 +72,26 @@ def _stopped_cleanly(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--zygote/--no-zygote", default=True, show_default=True,
               help="Fork each submission's sandboxed child from a warm one (numpy imported) instead of starting "
                    "it from nothing; every child still gets its own uid, folder and limits.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Grade on this Dask cluster's grade workers instead of local workers (pip install "
+                   "'grade[cluster]'); the store, outputs and resume are the same.")
 @_stopped_cleanly
 def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None, profile: str | None,
-                  data_dir: Path | None, isolation: str, zygote: bool) -> None:
+                  data_dir: Path | None, isolation: str, zygote: bool, scheduler: str | None) -> None:
     """Grade every submission in FOLDER (.py, notebooks, zips, folders; Canvas download names), in parallel
     and resumably; every file is accounted for."""
     from grader.sandbox import isolation as isolation_mode
 
     assignment = assignments.get(assignment_id)
     files.check_folder_writable(out, option="--out")
-    isolation_mode.choose("strict" if isolation == "strict" else "auto")  # refuse before the progress bar
+    if scheduler is None:  # on a cluster, each worker has checked its own
+        isolation_mode.choose("strict" if isolation == "strict" else "auto")  # refuse before the progress bar
     click.get_current_context().with_resource(locked(out, command="grade batch"))  # until the outputs are written
     console = Console()
     times: list[float] = []
     scores: list[float] = []
     slowest: list[Any] = ["-", 0.0]
+    by_worker: Counter[str] = Counter()
     # At 80 columns the description stays whole and the status line gives way.
     columns = (TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)), BarColumn(bar_width=10),
                MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -96,17 +102,25 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
         def progress(event: Any) -> None:
             if isinstance(event, BatchStarted):
                 bar.update(task, total=event.total, completed=event.already,
-                           status=f"{event.already} stored earlier, {event.jobs} workers")
+                           status=f"{event.already} stored earlier" + ("" if scheduler else f", {event.jobs} workers"))
+            elif type(event).__name__ == "ClusterReady":  # grader.batch.cluster, imported only for --scheduler
+                bar.console.print(f"Cluster {event.scheduler}: {len(event.workers)} worker(s) grade: "
+                                  + ", ".join(event.workers), highlight=False, markup=False)
+                for name, why in event.refused:
+                    bar.console.print(f"  not used: {name}: {why}", highlight=False, markup=False)
             elif isinstance(event, SubmissionGraded):
                 times.append(event.seconds)
                 scores.append(event.score)
+                by_worker[event.worker] += 1
                 if event.seconds > slowest[1]:
                     slowest[:] = [event.file, event.seconds]
+                where = ("; " + ", ".join(f"{name} {count}" for name, count in sorted(by_worker.items()))
+                         if scheduler else "")
                 bar.update(task, advance=1, status=f"mean {statistics.fmean(scores):.2f}/{event.max_score:g}; "
-                                                   f"slowest {slowest[1]:.1f} s ({slowest[0]})")
+                                                   f"slowest {slowest[1]:.1f} s ({slowest[0]}){where}")
 
         batch = grade_batch(folder, assignment=assignment, out=out, jobs=jobs, profile=profile, data_dir=data_dir,
-                            isolation=isolation, zygote=zygote, progress=progress)
+                            isolation=isolation, zygote=zygote, progress=progress, scheduler=scheduler)
     csv_path, summary, page = write_outputs(batch, out)
     render(summary, console)
     console.print(f"Wrote in {out}:", soft_wrap=True, highlight=False)  # a path is never broken
@@ -135,6 +149,9 @@ def render(s: Summary, console: Console) -> None:
                       highlight=False)
     if s.hand:
         console.print(hand_line(s.hand), highlight=False)
+    if any(w["worker"] != "local" for w in s.workers):
+        console.print("[bold]Workers[/]: " + ", ".join(f"{escape(w['worker'])} {w['graded']} in {w['seconds']:.1f} s"
+                                                     for w in s.workers), highlight=False)
     console.print(s.accounting, highlight=False)
     for entry in s.files:
         if entry["status"] in ("superseded", "refused"):
