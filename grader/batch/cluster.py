@@ -23,6 +23,7 @@ Dask is imported only here, only for ``--scheduler``.
 from __future__ import annotations
 
 import concurrent.futures
+import socket
 import time
 import uuid
 from dataclasses import dataclass
@@ -67,12 +68,28 @@ def connect(address: str) -> Client:
     except ImportError as exc:
         raise UsageError("--scheduler needs Dask distributed, which is not installed: pip install 'grade[cluster]' "
                          "(on the coordinator and on every grading machine)") from exc
+    _listening(address)
     try:
         return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address} within {CONNECT_SECONDS:g} s "
                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'}). Is "
                          "`dask scheduler` running there, and its port open from this machine?") from exc
+
+
+def _listening(address: str) -> None:
+    """For a ``tcp://HOST:PORT`` address: a usage error at once when nothing listens there (the connection
+    is refused), instead of Dask's retries until its timeout. Anything else is left to Dask."""
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    if not address.startswith("tcp://") or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+    except ConnectionRefusedError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address}: nothing listens on port {port} of {host} "
+                         "(connection refused). Is `dask scheduler` running there, on that port?") from exc
+    except OSError:
+        pass  # unreachable or slow: Dask says so within its timeout
 
 
 def _names(client: Client) -> dict[str, tuple[str, dict[str, float]]]:

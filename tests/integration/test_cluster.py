@@ -277,8 +277,13 @@ def test_an_unreachable_scheduler_is_exit_2_in_seconds(tmp_path):
     run = batch(folder, tmp_path / "out", "--scheduler", f"tcp://127.0.0.1:{port}", timeout=60)
     assert time.monotonic() - started < 30
     assert run.returncode == 2, run.stdout + run.stderr
-    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in run.stderr
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: nothing listens on port {port}" in run.stderr
     assert "Traceback" not in run.stderr
+    # A host that answers nothing at all (a documentation address, never routed): Dask's own timeout.
+    started = time.monotonic()
+    run = batch(folder, tmp_path / "out", "--scheduler", "tcp://192.0.2.1:8786", timeout=60)
+    assert time.monotonic() - started < 30
+    assert run.returncode == 2 and "cannot reach the Dask scheduler at tcp://192.0.2.1:8786" in run.stderr, run.stderr
 
 
 def test_a_worker_with_another_course_is_named_and_never_used(tmp_path, cluster):

@@ -204,12 +204,16 @@ def _driver(cli: Path, files: list[Path], seconds: float, out: Path) -> str:
     """)
 
 
+SOAK_SECONDS = 30.0
+
+
 @pytest.mark.slow
 def test_two_graders_in_different_pid_namespaces_over_one_tmp_never_break_each_other(apart, tmp_path):
-    """Issue 24's "Done means": for about a minute, one grader in the machine's PID namespace and one in its
-    own, over the same temporary folder, grade a submission that hangs at top level and a correct one, again
-    and again. Every run exits 0 with a result; no child ever fails to start because its folder was gone."""
-    seconds = 60.0
+    """For SOAK_SECONDS (30 s; GRADE_SOAK_SECONDS=60 for the minute the ownership work was first proven
+    with), one grader in the machine's PID namespace and one in its own, over the same temporary folder,
+    grade a submission that hangs at top level and a correct one, again and again. Every run exits 0 with
+    a result; no child ever fails to start because its folder was gone."""
+    seconds = float(os.environ.get("GRADE_SOAK_SECONDS", SOAK_SECONDS))
     temp = tmp_path / "tmp"  # the graders' one /tmp, shared by both and by nothing else on this machine
     temp.mkdir()
     submissions = tmp_path / "submissions"
