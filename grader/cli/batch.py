@@ -92,6 +92,7 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
     scores: list[float] = []
     slowest: list[Any] = ["-", 0.0]
     by_worker: Counter[str] = Counter()
+    failed: list[str] = []
     # At 80 columns the description stays whole and the status line gives way.
     columns = (TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)), BarColumn(bar_width=10),
                MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -112,12 +113,15 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
                 times.append(event.seconds)
                 scores.append(event.score)
                 by_worker[event.worker] += 1
+                if event.failed:
+                    failed.append(event.file)
                 if event.seconds > slowest[1]:
                     slowest[:] = [event.file, event.seconds]
                 where = ("; " + ", ".join(f"{name} {count}" for name, count in sorted(by_worker.items()))
                          if scheduler else "")
+                errors = f"; {len(failed)} grader failure(s)" if failed else ""
                 bar.update(task, advance=1, status=f"mean {statistics.fmean(scores):.2f}/{event.max_score:g}; "
-                                                   f"slowest {slowest[1]:.1f} s ({slowest[0]}){where}")
+                                                   f"slowest {slowest[1]:.1f} s ({slowest[0]}){errors}{where}")
 
         batch = grade_batch(folder, assignment=assignment, out=out, jobs=jobs, profile=profile, data_dir=data_dir,
                             isolation=isolation, zygote=zygote, progress=progress, scheduler=scheduler)

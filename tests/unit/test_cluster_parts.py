@@ -134,3 +134,22 @@ def test_a_version_2_store_gains_the_worker_column_and_keeps_its_results(tmp_pat
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+
+
+def test_grade_worker_check_says_what_it_offers_and_why_not(course, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    monkeypatch.setenv("GRADER_DATA_DIR", str(tmp_path / "empty-cache"))  # no dataset cached
+    run = CliRunner().invoke(main, ["worker", "--scheduler", "tcp://127.0.0.1:1", "--check"])
+    assert run.exit_code == 0, run.output
+    lines = {line.split("│")[1].strip(): line for line in run.output.splitlines() if line.count("│") >= 3}
+    digest = remote.fingerprint(assignments.get("hw2_affine")).digest
+    assert "yes" in lines["hw2_affine"] and digest[:16] in lines["hw2_affine"]
+    assert "no" in lines["hw6_mnist"] and "mnist" in lines["hw6_mnist"]
+    assert f"course: {course}" in run.output
+
+    run = CliRunner().invoke(main, ["worker", "--scheduler", "tcp://127.0.0.1:1", "--check", "--assignment",
+                                    "hw6_mnist"])
+    assert run.exit_code == 2 and "can grade none of the course's assignments" in run.output
