@@ -233,6 +233,10 @@ class Summary:
     grade). Filled in by ``write_pages``."""
     malformed: list[tuple[str, str]] = field(default_factory=list)
     """(file, what): data in a result its page left out as malformed (at most ``MALFORMED_SHOWN`` per file)."""
+    similarity: dict[str, Any] = field(default_factory=dict)
+    """When ``similarity.csv`` is in the folder (``grade similarity`` or ``batch --similarity``): page, csv,
+    flagged, pairs, and the top flagged pairs (file_a, students_a, file_b, students_b, share_a, share_b,
+    common)."""
     workers: list[dict[str, Any]] = field(default_factory=list)
     """Who graded the class's stored results: worker (``local``, or a cluster worker's name), graded, seconds
     (their total), slowest."""
@@ -312,7 +316,26 @@ def summarise(batch: Batch) -> Summary:
         [names for names in groups.values() if len(names) > 1],
         [s.path.name for s in batch.submissions if not s.students],
         len(batch.graded_now) / batch.seconds if batch.seconds else 0.0, files=files, counts=counts,
-        conflicts=conflicts, accounting=accounting(counts), hand=hand, workers=workers)
+        conflicts=conflicts, accounting=accounting(counts), hand=hand, workers=workers,
+        similarity=_similar(batch.out) if batch.out else {})
+
+
+SIMILAR_SHOWN = 10
+
+
+def _similar(out: Path) -> dict[str, Any]:
+    """What the folder's ``similarity.csv`` flags, for the class summary (empty without one)."""
+    path = out / "similarity.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    flagged = [row for row in rows if row.get("flagged") == "yes"]
+    top = [{"file_a": row["file_a"], "students_a": row["students_a"], "file_b": row["file_b"],
+            "students_b": row["students_b"], "share_a": float(row["share_a_in_b"]),
+            "share_b": float(row["share_b_in_a"]), "common": int(row["common"])} for row in flagged[:SIMILAR_SHOWN]]
+    return {"page": "similarity.html", "csv": "similarity.csv", "flagged": len(flagged), "pairs": len(rows),
+            "top": top}
 
 
 def write_summary(summary: Summary, out: Path) -> None:
@@ -385,6 +408,12 @@ def summary_markdown(s: Summary) -> str:
     lines += ["", "## Every file in the folder", "", "| file | what became of it | students |", "| --- | --- | --- |"]
     lines += [f"| {f['file']} | {f['status']}{': ' + f['reason'] if f['reason'] else ''}"
               f"{' (late)' if f['late'] else ''} | {', '.join(f['students'])} |" for f in s.files]
+    if s.similarity:
+        lines += ["", "## Similarity (a flag for a person to read, never a grade)", "",
+                  f"{s.similarity['flagged']} pair(s) flagged of {s.similarity['pairs']} with code in common: "
+                  f"{s.similarity['page']}, {s.similarity['csv']}.", ""]
+        lines += [f"* {p['file_a']} and {p['file_b']}: {p['share_a']:.0%} / {p['share_b']:.0%} of each in the other"
+                  for p in s.similarity["top"]] or ["* none flagged"]
     if s.reports_not_drawn:
         lines += ["", "## Reports that could not be drawn (an error page instead; the grade stands)", ""]
         lines += [f"* {file}: {why}" for file, why in s.reports_not_drawn]

@@ -356,7 +356,13 @@ def open_batch(out: Path) -> Batch:
     if not path.is_file():
         raise UsageError(f"{out} holds no batch (no grades.sqlite): run grade batch DIR --assignment ID --out {out}")
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError:  # only what grade similarity caches there
+            meta = {}
+    if "assignment" not in meta:
+        raise UsageError(f"{out} holds no graded batch (grade similarity wrote there, grade batch did not): run "
+                         f"grade batch DIR --assignment ID --out {out}")
     store = ResultStore(path, assignment=meta["assignment"], profile=meta["profile"])
     found = store.folder()
     if found is None:

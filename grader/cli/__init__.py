@@ -28,6 +28,7 @@ _COMMANDS = {
     "manual": ("grader.cli.manual", "manual_group"),
     "gradebook": ("grader.cli.gradebook", "gradebook_group"),
     "worker": ("grader.cli.worker", "worker_command"),
+    "similarity": ("grader.cli.similarity", "similarity_command"),
 }
 
 

@@ -75,9 +75,12 @@ def _stopped_cleanly(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Grade on this Dask cluster's grade workers instead of local workers (pip install "
                    "'grade[cluster]'); the store, outputs and resume are the same.")
+@click.option("--similarity", "similar", is_flag=True,
+              help="Also compare every pair of submissions (grade similarity): similarity.csv and .html, linked "
+                   "from the summary (pip install 'grade[similarity]').")
 @_stopped_cleanly
 def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None, profile: str | None,
-                  data_dir: Path | None, isolation: str, zygote: bool, scheduler: str | None) -> None:
+                  data_dir: Path | None, isolation: str, zygote: bool, scheduler: str | None, similar: bool) -> None:
     """Grade every submission in FOLDER (.py, notebooks, zips, folders; Canvas download names), in parallel
     and resumably; every file is accounted for."""
     from grader.sandbox import isolation as isolation_mode
@@ -125,10 +128,15 @@ def batch_command(folder: Path, assignment_id: str, out: Path, jobs: int | None,
 
         batch = grade_batch(folder, assignment=assignment, out=out, jobs=jobs, profile=profile, data_dir=data_dir,
                             isolation=isolation, zygote=zygote, progress=progress, scheduler=scheduler)
+    if similar:
+        from grader.similarity import similarity
+
+        similarity(folder, assignment, out)
     csv_path, summary, page = write_outputs(batch, out)
     render(summary, console)
     console.print(f"Wrote in {out}:", soft_wrap=True, highlight=False)  # a path is never broken
-    for name, what in ((csv_path.name, "the class view, not for upload (Canvas: grade gradebook canvas)"),
+    written = [("similarity.*", "the pairs that share code (a flag to read, never a grade)")] if similar else []
+    for name, what in ((csv_path.name, "the class view, not for upload (Canvas: grade gradebook canvas)"), *written,
                        ("summary.md", f"the class summary ({page.name}: with plots)"),
                        ("results/", f"{len(batch.submissions)} result JSON files"), ("reports/", "their pages")):
         console.print(f"  {name:<11} {what}", highlight=False)
@@ -153,6 +161,11 @@ def render(s: Summary, console: Console) -> None:
                       highlight=False)
     if s.hand:
         console.print(hand_line(s.hand), highlight=False)
+    if s.similarity:
+        console.print(f"[bold]Similar pairs[/] ({s.similarity['flagged']} flagged, see similarity.html; a flag to "
+                      "read, never a grade): " + "; ".join(f"{escape(p['file_a'])} and {escape(p['file_b'])} "
+                                                         f"{max(p['share_a'], p['share_b']):.0%}"
+                                                         for p in s.similarity["top"][:5]), highlight=False)
     if any(w["worker"] != "local" for w in s.workers):
         console.print("[bold]Workers[/]: " + ", ".join(f"{escape(w['worker'])} {w['graded']} in {w['seconds']:.1f} s"
                                                      for w in s.workers), highlight=False)

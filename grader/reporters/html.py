@@ -755,6 +755,26 @@ def _files_section(summary: Mapping[str, Any]) -> str:
             + "</section>")
 
 
+def _similarity_section(summary: Mapping[str, Any]) -> str:
+    """The pairs ``grade similarity`` flagged, linking its page (nothing when it did not run)."""
+    similar = summary.get("similarity")
+    if not isinstance(similar, Mapping) or not similar:
+        return ""
+    def share(value: Any) -> str:
+        found = _number(value)
+        return f"{found:.0%}" if found is not None else "-"
+
+    rows = "".join(f'<tr class="similar"><td>{_e(p.get("file_a"))}</td><td>{_e(p.get("file_b"))}</td>'
+                   f'<td class="num">{share(p.get("share_a"))}</td><td class="num">{share(p.get("share_b"))}</td></tr>'
+                   for p in similar.get("top") or [] if isinstance(p, Mapping))
+    return (f'<section id="similarity"><h2>Similarity</h2><p>{_e(similar.get("flagged"))} pair(s) flagged, of '
+            f'{_e(similar.get("pairs"))} with code in common: a flag for a person to read, never a grade. '
+            f'<a href="{_e(similar.get("page", "similarity.html"))}">The pairs side by side</a></p>'
+            + (f'<table><thead><tr><th>file</th><th>other file</th><th>its share in the other</th><th>the '
+               f"other's share in it</th></tr></thead><tbody>{rows}</tbody></table>" if rows else "")
+            + "</section>")
+
+
 def _report_problems(summary: Mapping[str, Any]) -> str:
     """The students' pages that could not be drawn (an error page stands in each) and the malformed
     data the others left out and say."""
@@ -830,7 +850,7 @@ def summary_page(summary: Mapping[str, Any], students: Sequence[Mapping[str, Any
             + f'<section id="students"><h2>Submissions</h2><table><thead><tr><th>file (its report)</th>'
             f'<th>students</th><th>score</th>{"<th>auto + hand</th>" if totals else ""}</tr></thead>'
             f'<tbody>{rows}</tbody></table></section>'
-            + _report_problems(summary) + _files_section(summary))
+            + _similarity_section(summary) + _report_problems(summary) + _files_section(summary))
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(summary.get("assignment"))}'
             f' class summary</title><style>{_STYLE}</style>{head}</head><body><main>{body}</main>'
             f'{plots.scripts()}</body></html>\n')
