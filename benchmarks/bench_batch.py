@@ -68,19 +68,23 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run(folder: Path, jobs: int, zygote: bool) -> tuple[float, float]:
-    """Wall seconds and the machine's busy CPU seconds during the command."""
+def run_batch(folder: Path, *options: str) -> tuple[float, float]:
+    """Wall seconds and the machine's busy CPU seconds during one ``grade batch`` of ``folder`` (fresh output
+    folder, removed after)."""
     out = Path(tempfile.mkdtemp(prefix="bench-batch-out-"))
     shutil.rmtree(out)
     before = busy_seconds()
     started = time.perf_counter()
-    subprocess.run([str(GRADE), "batch", str(folder), "--assignment", "hw2_affine", "--out", str(out),
-                    "--jobs", str(jobs), "--zygote" if zygote else "--no-zygote"],
+    subprocess.run([str(GRADE), "batch", str(folder), "--assignment", "hw2_affine", "--out", str(out), *options],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - started
     cpu = busy_seconds() - before
     shutil.rmtree(out, ignore_errors=True)
     return wall, cpu
+
+
+def run(folder: Path, jobs: int, zygote: bool) -> tuple[float, float]:
+    return run_batch(folder, "--jobs", str(jobs), "--zygote" if zygote else "--no-zygote")
 
 
 def main() -> None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -43,7 +42,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import GRADE, busy_seconds, write_class  # noqa: E402
+from bench_batch import GRADE, run_batch as run, write_class  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -66,20 +65,6 @@ def start_cluster(folder: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
     with Client(address, timeout=60) as client:
         client.wait_for_workers(2, timeout=60)
     return address, processes
-
-
-def run(folder: Path, *options: str) -> tuple[float, float]:
-    """Wall seconds and the machine's busy CPU seconds during one ``grade batch``."""
-    out = Path(tempfile.mkdtemp(prefix="bench-cluster-out-"))
-    shutil.rmtree(out)
-    before = busy_seconds()
-    started = time.perf_counter()
-    subprocess.run([str(GRADE), "batch", str(folder), "--assignment", "hw2_affine", "--out", str(out), *options],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - started
-    cpu = busy_seconds() - before
-    shutil.rmtree(out, ignore_errors=True)
-    return wall, cpu
 
 
 def main() -> None:
