@@ -66,3 +66,8 @@ def course_copy(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setenv("GRADER_COURSE_DIR", str(root))
     return root
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/data/golden/grades.json from this run instead of comparing with it")
