@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from grader.plugin import LoadedPlugin
 
 PUBLIC_SALT = "public"
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,6 +55,15 @@ class CheckContext:
     """What the HTML report draws, by kind (``search``, ``runs``, ``test``,
     ``gradients``): plain JSON values, carried in the result JSON
     (docs/report.md describes each kind)."""
+    _facts: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def fact(self, provider: Callable[[CheckContext], T]) -> T:
+        """What ``provider(ctx)`` finds about this submission (its data, its
+        training run, its search), computed on first use and kept: every item
+        that asks gets the same answer, whichever asks first."""
+        if provider not in self._facts:
+            self._facts[provider] = provider(self)
+        return self._facts[provider]
 
     @cached_property
     def state(self) -> Any:

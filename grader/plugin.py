@@ -50,6 +50,26 @@ PUBLIC_MODULE = "checks"
 HIDDEN_MODULE = "hidden"
 
 
+def check(function: Check) -> Check:
+    """Mark ``function`` as a check: the manifest's items name it by its
+    function name (``check = "train_fixed"``), which is its only declaration."""
+    setattr(function, "__grade_check__", True)
+    return function
+
+
+def checks_in(*modules: types.ModuleType) -> dict[str, Check]:
+    """The checks (``@check``) the modules define, by name."""
+    found: dict[str, Check] = {}
+    for source in modules:
+        for name, value in vars(source).items():
+            if callable(value) and getattr(value, "__grade_check__", False) and \
+                    getattr(value, "__module__", None) == source.__name__:
+                if name in found:
+                    raise ConfigError(f"check {name!r} is defined twice ({source.__name__})")
+                found[name] = value
+    return found
+
+
 @dataclass(frozen=True)
 class NoSettings:
     """Settings of an assignment whose profiles have none."""

@@ -1,19 +1,17 @@
-"""Parts 2 and 3 of gd_shallow, the grader's side: Fashion-MNIST as the
-handout prepares it (pixels scaled to [0, 1], labels one-hot, a stratified
-validation split carved from the training file), the files the child may
-read, the networks a submission returns read into plain layers, and the
-grader's own forward pass that evaluates them (on the test set too, which
-never reaches student code)."""
+"""Parts 2 and 3 of gd_shallow, the grader's side: how the student's
+functions take their parameters, the networks a submission returns read into
+plain layers, and the grader's own forward pass that evaluates them (on the
+test set too, which never reaches student code)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from grader.checks.numeric import as_array
+from grader.context import CheckContext
 
 DATASET = "fashion_mnist"
 FEATURES, CLASSES = 784, 10
@@ -22,54 +20,6 @@ ALIASES = {"logistic": "sigmoid", "identity": "linear", "none": "linear", "": "l
            "tansig": "tanh", "purelin": "linear", "rectifier": "relu", "softmax_output": "softmax"}
 """Activation names as students (and MATLAB's toolbox) spell them."""
 Layer = tuple[np.ndarray, np.ndarray, str]
-
-
-@dataclass(frozen=True)
-class Files:
-    train_images: Path
-    train_onehot: Path
-    val_images: Path
-    val_onehot: Path
-    n_train: int
-    n_val: int
-    description: str
-
-    def all(self) -> list[Path]:
-        return [self.train_images, self.train_onehot, self.val_images, self.val_onehot]
-
-
-def files(settings: Any, data_dir: Path) -> Files | None:
-    """The prepared training and validation files for these settings (made on first use)."""
-    from grader import datasets
-    from grader.datasets.subset import train_validation_rows
-
-    ds = datasets.available(DATASET, data_dir=data_dir)
-    if ds is None:
-        return None
-    labels = np.asarray(ds.load("train", "labels"))
-    train, val = train_validation_rows(labels, CLASSES, validation_size=settings.validation_size,
-                                       train_subset=settings.train_subset)
-    sources = [("train", "images"), ("train", "labels")]
-
-    def made(part: str, rows: np.ndarray) -> tuple[Path, Path]:
-        images = datasets.derived(ds, f"unit-{part}-images", lambda: np.asarray(ds.load("train", "images"),
-                                                                                np.float32)[rows] / np.float32(255),
-                                  sources)
-        onehot = datasets.derived(ds, f"unit-{part}-onehot",
-                                  lambda: np.eye(CLASSES, dtype=np.float32)[labels[rows]], sources)
-        return images, onehot
-
-    part = f"train{len(train)}-val{len(val)}"
-    subset = f"a stratified {len(train):,}-image subset of the " if settings.train_subset else "the "
-    description = (f"{subset}training file less a stratified validation split of {len(val):,} (seed 0): "
-                   f"{len(train):,} training images, pixels scaled to [0, 1], labels one-hot")
-    return Files(*made(f"{part}-train", train), *made(f"{part}-validation", val), len(train), len(val), description)
-
-
-def child_files(profile: Any, settings: Any, data_dir: Path) -> list[Path]:
-    """The training and validation files: all the child may read. Never the test split."""
-    found = files(settings, data_dir)
-    return found.all() if found is not None else []
 
 
 # -- reading what the student returns --------------------------------------------------------
@@ -162,6 +112,33 @@ PARAMS_FORMS = (ParamsForm(False, False, "a tuple (W1 (784, H), b1, W2 (H, 10), 
                 ParamsForm(True, False, 'a dict {"W1": (784, H), "b1", "W2", "b2"}'),
                 ParamsForm(True, True, 'a dict {"W1": (H, 784), "b1", "W2", "b2"}'),
                 ParamsForm(False, True, "a tuple with W1 as (H, 784)"))
+
+
+def params_form(ctx: CheckContext) -> ParamsForm:
+    """The stub passes params = (W1 (784, H), b1, W2 (H, 10), b2); real files
+    also take a dict of them, or W1 as (H, 784) (MATLAB's layout). The form
+    is the one under which the student's predict_proba agrees with the
+    grader's forward pass on a probe network; else the first it accepts."""
+    rng = ctx.public_rng("params-form")
+    params = random_network(rng, 6)
+    X, _ = random_batch(rng, 5)
+    want = np.exp(log_probabilities(layers_of(params), X))
+    accepted = None
+    for form in PARAMS_FORMS:
+        result = ctx.session.call("predict_proba", form.pack(params), X)
+        got = as_array(result.value)[0] if result.ok else None
+        if got is None or got.shape != want.shape:
+            continue
+        if np.allclose(got, want, rtol=1e-6, atol=1e-9):
+            accepted = form
+            break
+        accepted = accepted or form
+    form = accepted or PARAMS_FORMS[0]
+    if form is not PARAMS_FORMS[0]:
+        ctx.note(f"Your network functions take params as {form.description} (the stub passes a tuple "
+                 "(W1 (784, H), b1, W2 (H, 10), b2)); the grader passed them that way and read the "
+                 "gradients back in that layout.")
+    return form
 
 
 def layers_of(params: Sequence[np.ndarray]) -> list[Layer]:

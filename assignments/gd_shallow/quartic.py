@@ -13,17 +13,15 @@ answers and judging rules, never the algorithm."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
 from grader.checks.numeric import as_array
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome
-
-if TYPE_CHECKING:
-    from .state import GdState
 
 TOLERANCE = 1e-6
 """Relative tolerance on iterates and values (float64 arithmetic, 30 steps)."""
@@ -122,11 +120,11 @@ def published(public: Any) -> dict[float, Expected]:
             for lr, run in ((lr, public["runs"][str(lr)]) for lr in public["learning_rates"])}
 
 
-def judge_descent(state: GdState, case: Expected) -> Judged:
+def judge_descent(ctx: CheckContext, case: Expected) -> Judged:
     """One gradient_descent call against the expected trajectory: half the
     credit for the iterates, half for the values."""
     x0, lr, iterations = case.x0, case.lr, case.iterations
-    result = state.ctx.session.call("gradient_descent", x0, lr, iterations)
+    result = ctx.session.call("gradient_descent", x0, lr, iterations)
     if not result.ok:
         failed = call_failed(result, signature=SIGNATURE)
         return Judged(0.0, f"lr {lr:g}: {failed.output}", ("error",),
@@ -161,7 +159,7 @@ def judge_descent(state: GdState, case: Expected) -> Judged:
     elif got is not None and got[0] == want[0] and not _close(got[1:2], want[1:2]):
         said += f": the first step lands at {got[1]:.6g}, expected {want[1]:.6g} (check grad_f)"
         mistakes.append("derivative")
-    elif iterates_ok and fs[0] is not None and got is not None and not _close(fs[0], state.own_f(got)):
+    elif iterates_ok and fs[0] is not None and got is not None and not _close(fs[0], own_f(ctx, got)):
         said += ": the values are not your f at your iterates"
         mistakes.append("values")
     return Judged(credit, said, tuple(mistakes), values=fs[0])
@@ -184,12 +182,12 @@ def _close(got: np.ndarray | None, want: np.ndarray) -> bool:
 
 
 # -- 1.1 f and grad_f at the published points -------------------------------------------------
+@check
 def functions_at_points(ctx: CheckContext) -> Outcome:
-    state: GdState = ctx.state
     public = ctx.public["part1"]
     points = [float(p) for p in public["points"]]
     parts, lines, mistakes = [], [], []
-    found = {name: state.evaluate_at(name, points) for name in ("f", "grad_f")}
+    found = {name: evaluate_at(ctx, name, points) for name in ("f", "grad_f")}
     stubs = [got for got in found.values() if isinstance(got, Outcome) and got.not_implemented]
     if len(stubs) == 2:
         return Outcome(0.0, "f and grad_f are not implemented yet", hint="implement f and grad_f",
@@ -216,9 +214,9 @@ def functions_at_points(ctx: CheckContext) -> Outcome:
 
 
 # -- 1.2 the course's three rates from x0 = 0 ------------------------------------------------
+@check
 def descent_course_rates(ctx: CheckContext) -> Outcome:
-    state: GdState = ctx.state
-    judged = state.course_runs
+    judged = ctx.fact(course_runs)
     stub = unimplemented(list(judged.values()))
     if stub is not None:
         return stub
@@ -251,9 +249,9 @@ def read_report(value: Any) -> tuple[float | None, float | None, float | None]:
     return None, None, None
 
 
+@check
 def local_minimum(ctx: CheckContext) -> Outcome:
-    state: GdState = ctx.state
-    report = state.minimum_report
+    report = ctx.fact(minimum_report)
     if isinstance(report, Outcome):
         return report
     x, value, _ = report
@@ -272,9 +270,9 @@ def local_minimum(ctx: CheckContext) -> Outcome:
                                                      "it reaches (about x = -0.84)")
 
 
+@check
 def best_learning_rate(ctx: CheckContext) -> Outcome:
-    state: GdState = ctx.state
-    report = state.minimum_report
+    report = ctx.fact(minimum_report)
     if isinstance(report, Outcome):
         return report
     chosen = report[2]
@@ -283,7 +281,7 @@ def best_learning_rate(ctx: CheckContext) -> Outcome:
                        hint='return {"x": ..., "f": ..., "best_learning_rate": ...}')
     runs = published(ctx.public["part1"])
     correct, steps = best_rate({lr: case.values for lr, case in runs.items()})
-    own = {lr: j.values for lr, j in state.course_runs.items() if j.values is not None and j.values.size}
+    own = {lr: j.values for lr, j in ctx.fact(course_runs).items() if j.values is not None and j.values.size}
     theirs, _ = best_rate(own) if len(own) == len(runs) else (None, {})
     shown = ", ".join(f"lr {lr:g}: {'never' if k is None else f'iteration {k}'}" for lr, k in steps.items())
     said = f"best learning rate {chosen:g}; iterations to reach the minimum (within {NEAR_MINIMUM:g}): {shown}"
@@ -296,5 +294,50 @@ def best_learning_rate(ctx: CheckContext) -> Outcome:
                    hint="compare the rates by how soon each trajectory reaches the lowest value")
 
 
-def course_runs(state: GdState) -> dict[float, Judged]:
-    return {lr: judge_descent(state, case) for lr, case in published(state.ctx.public["part1"]).items()}
+def course_runs(ctx: CheckContext) -> dict[float, Judged]:
+    """gradient_descent at the course's published rates, each judged."""
+    return {lr: judge_descent(ctx, case) for lr, case in published(ctx.public["part1"]).items()}
+
+
+def evaluate_at(ctx: CheckContext, name: str, points: list[float]) -> np.ndarray | Outcome:
+    """``name`` at the points: on an array if it takes one, else point by point."""
+    session = ctx.session
+    result = session.call(name, np.array(points))
+    array = as_array(result.value)[0] if result.ok else None
+    if array is not None and array.size == len(points):
+        return array.ravel().astype(np.float64)
+    values = []
+    for x in points:
+        one = session.call(name, x)
+        number = as_array(one.value)[0] if one.ok else None
+        if number is None or number.size != 1:
+            return call_failed(one, signature=f"{name}(x)") if not one.ok else \
+                Outcome(0.0, f"{name}({x:g}) returned {type(one.value).__name__}, not a number")
+        values.append(float(number.ravel()[0]))
+    ctx.note(f"{name} takes one number at a time (not an array); the grader called it point by point.")
+    return np.array(values)
+
+
+def own_f(ctx: CheckContext, xs: np.ndarray) -> np.ndarray | None:
+    """The student's f at these points (None if it cannot say)."""
+    found = evaluate_at(ctx, "f", [float(x) for x in xs])
+    return None if isinstance(found, Outcome) else found
+
+
+def minimum_report(ctx: CheckContext) -> tuple[float | None, float | None, float | None] | Outcome:
+    """What find_local_minimum reports: (x, f, best learning rate)."""
+    public = ctx.public["part1"]
+    params = ctx.signature("find_local_minimum")
+    if params is None:
+        return Outcome(0.0, "find_local_minimum is not defined",
+                       hint='add find_local_minimum() returning {"x": ..., "f": ..., "best_learning_rate": ...}')
+    required = sum(1 for p in params if p.positional and not p.has_default)
+    args: list[Any] = [float(public["x0"]), tuple(public["learning_rates"]), int(public["iterations"])][:required]
+    result = ctx.session.call("find_local_minimum", *args)
+    if not result.ok:
+        return call_failed(result, signature="find_local_minimum(x0=0.0, learning_rates=..., iterations=30)")
+    found = read_report(result.value)
+    if all(v is None for v in found):
+        return Outcome(0.0, f"find_local_minimum returned {type(result.value).__name__} ({result.value!r:.80}); "
+                            'expected {"x": ..., "f": ..., "best_learning_rate": ...}')
+    return found

@@ -10,40 +10,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.plugin import Plugin
+from grader.plugin import Plugin, checks_in
 
-from .functions import accuracy, gradient_example, gradient_finite_differences, loss_example, softmax_batches, \
-    softmax_stable
-from .search import search_settings
-from .state import Hw2State
-from .tracking import logging, runs_per_setting
-from .training import child_files, test_accuracy, train_fixed
+from . import functions, tracking, training
+from .student import Hw2Submission
 
 
 @dataclass(frozen=True)
 class Settings:
     """A profile's settings (``[profiles.<name>.settings]`` in assignment.toml)."""
 
-    train_subset: int = 0
+    train_subset: int
     """Training images the child gets: 0 for all 50,000, else a stratified subset of them."""
-    validation_size: int = 10_000
+    validation_size: int
     """The validation split carved from the training file (stratified, seed 0)."""
-    test_accuracy: float = 0.82
-    test_accuracy_floor: float = 0.75
+    test_accuracy: float
+    test_accuracy_floor: float
     """2.8 ramps from no credit at the floor to full credit at the threshold."""
-    train_check_learning_rate: float = 0.1
-    train_check_batch_size: int = 100
-    train_check_epochs: int = 3
-    train_check_accuracy: float = 0.80
+    train_check_learning_rate: float
+    train_check_batch_size: int
+    train_check_epochs: int
+    train_check_accuracy: float
     min_settings: int = 9
 
 
-PLUGIN = Plugin(
-    checks={"gradient_example": gradient_example, "gradient_finite_differences": gradient_finite_differences,
-            "softmax_batches": softmax_batches, "softmax_stable": softmax_stable, "loss_example": loss_example,
-            "accuracy": accuracy, "train_fixed": train_fixed, "search_settings": search_settings,
-            "test_accuracy": test_accuracy, "runs_per_setting": runs_per_setting, "logging": logging},
-    state=Hw2State,
-    settings=Settings,
-    child_files=child_files,
-)
+PLUGIN = Plugin(checks=checks_in(functions, training, tracking), state=Hw2Submission, settings=Settings,
+                child_files=training.child_files)

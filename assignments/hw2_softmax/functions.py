@@ -16,6 +16,7 @@ from grader.checks.diagnostics import call_failed
 from grader.checks.finite_diff import agree, float_eps
 from grader.checks.numeric import as_array
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome
 
 from . import evaluation
@@ -67,6 +68,7 @@ def gradient_verdicts(state: Hw2Submission, problem: Problem, alpha: float, want
             for v in (judge_dW(dW, want[0], problem, alpha, state.l2_factor), judge_db(pair[1], want[1], problem, alpha))]
 
 
+@check
 def gradient_example(ctx: CheckContext) -> Outcome:
     """1.1: compute_gradient at the example, without and with alpha."""
     state: Hw2Submission = ctx.state
@@ -95,6 +97,7 @@ def _loss_at(state: Hw2Submission, problem: Problem, alpha: float) -> Any:
     return loss
 
 
+@check
 def gradient_finite_differences(ctx: CheckContext) -> Outcome:
     """1.2: compute_gradient against central differences of the student's own
     cross_entropy_loss, on the example and a public random batch, with and
@@ -190,6 +193,7 @@ def _softmax_item(ctx: CheckContext, cases: list[tuple[str, np.ndarray]], succes
                    hint=HINTS["nan"] if "nan" in named else "softmax(z)_ij = exp(z_ij) / sum_l exp(z_il), for each row i")
 
 
+@check
 def softmax_batches(ctx: CheckContext) -> Outcome:
     """2.1: softmax on the example's logits and on public random batches."""
     state: Hw2Submission = ctx.state
@@ -199,6 +203,7 @@ def softmax_batches(ctx: CheckContext) -> Outcome:
     return _softmax_item(ctx, cases, "softmax: probabilities per row on the example and batches of 1, 7 and 100")
 
 
+@check
 def softmax_stable(ctx: CheckContext) -> Outcome:
     """2.2: logits near +1000 and -1000 (where exp overflows or underflows)."""
     rng = ctx.public_rng("2.2")
@@ -218,6 +223,7 @@ def loss_alphas(state: Hw2Submission, alphas: tuple[float, ...]) -> tuple[float,
     return tuple(alpha for alpha in alphas if not alpha)
 
 
+@check
 def loss_example(ctx: CheckContext) -> Outcome:
     """2.3: cross_entropy_loss at the example, without and with alpha."""
     state: Hw2Submission = ctx.state
@@ -240,6 +246,7 @@ def loss_example(ctx: CheckContext) -> Outcome:
                       what="cross_entropy_loss at the example")
 
 
+@check
 def accuracy(ctx: CheckContext) -> Outcome:
     """2.5: compute_accuracy at the example and on public random batches,
     against the grader's own count of right predictions."""

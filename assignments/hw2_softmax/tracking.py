@@ -14,23 +14,23 @@ Runs and trials pair up in order: the k-th run started is the k-th setting.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from grader.checks.search import Trial, matches
 from grader.checks.signature import role
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome
 
-if TYPE_CHECKING:
-    from .state import Hw2State
+from .training import search
 
 INIT_HINT = ("in findBestHyperparameters, for each setting: wandb.init(project=\"...\", config={...the setting...}, "
              "reinit=True), read the setting back from wandb.config, train, then wandb.finish()")
 LOG_HINT = "after every epoch: wandb.log({\"val_loss\": ..., \"val_accuracy\": ...})"
 
 
-def _runs(state: Hw2State) -> tuple[list[dict[str, Any]], list[Trial]] | Outcome:
-    found = state.search
+def _runs(ctx: CheckContext) -> tuple[list[dict[str, Any]], list[Trial]] | Outcome:
+    found = ctx.fact(search)
     if found.problem is not None:
         return Outcome(0.0, f"no search to track: {found.problem.output}", hint=found.problem.hint)
     recorded = found.records.get("wandb")
@@ -65,9 +65,9 @@ def _holds(run: dict[str, Any], trial: Trial) -> bool:
     return bool(wanted) and all(any(matches(v, c) for c in config) for v in wanted)
 
 
+@check
 def runs_per_setting(ctx: CheckContext) -> Outcome:
-    state: Hw2State = ctx.state
-    found = _runs(state)
+    found = _runs(ctx)
     if isinstance(found, Outcome):
         return found
     runs, trials = found
@@ -127,9 +127,9 @@ def _epochs(trial: Trial | None) -> int:
     return 1
 
 
+@check
 def logging(ctx: CheckContext) -> Outcome:
-    state: Hw2State = ctx.state
-    found = _runs(state)
+    found = _runs(ctx)
     if isinstance(found, Outcome):
         return found
     runs, trials = found

@@ -8,36 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.plugin import Plugin
+from grader.plugin import Plugin, checks_in
 
-from .part_a import finite_differences, pack_unpack
-from .search import search_choice, search_data, search_settings
-from .state import Hw6State
-from .testset import test_accuracy, test_ce
-from .training import child_files, train_accuracy, train_lowers_loss
+from . import part_a, search, testset, training
+from .student import Hw6Submission
 
 
 @dataclass(frozen=True)
 class Settings:
     """A profile's settings (``[profiles.<name>.settings]`` in assignment.toml)."""
 
-    train_subset: int = 0
+    train_subset: int
     """Training examples the child gets: 0 for the whole split, else a stratified subset."""
-    test_ce: float = 0.16
-    test_accuracy: float = 0.95
-    test_ce_floor: float = 0.30
+    test_ce: float
+    test_accuracy: float
+    test_ce_floor: float
     """(c) ramps: no credit at or beyond the floor, full credit at the threshold."""
-    test_accuracy_floor: float = 0.90
-    train_check_epochs: int = 1
-    train_check_accuracy: float = 0.90
+    test_accuracy_floor: float
+    train_check_epochs: int
+    train_check_accuracy: float
 
 
-PLUGIN = Plugin(
-    checks={"pack_unpack": pack_unpack, "finite_differences": finite_differences,
-            "train_lowers_loss": train_lowers_loss, "train_accuracy": train_accuracy,
-            "search_settings": search_settings, "search_choice": search_choice, "search_data": search_data,
-            "test_ce": test_ce, "test_accuracy": test_accuracy},
-    state=Hw6State,
-    settings=Settings,
-    child_files=child_files,
-)
+PLUGIN = Plugin(checks=checks_in(part_a, training, search, testset), state=Hw6Submission, settings=Settings,
+                child_files=training.child_files)

@@ -11,12 +11,14 @@ from grader.checks.diagnostics import call_failed
 from grader.checks.finite_diff import agree
 from grader.checks.numeric import compare
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome
 
 from .layout import BLOCKS, Layout, normalise_blocks, size_for
 from .student import FUNCTIONS, STATE_CREDIT, Hw6Submission, loss_value
 
 
+@check
 def pack_unpack(ctx: CheckContext) -> Outcome:
     state: Hw6Submission = ctx.state
     hidden = state.hidden
@@ -51,6 +53,7 @@ def pack_unpack(ctx: CheckContext) -> Outcome:
     return Outcome(1.0, text).with_adaptations(state.adapted_layout or "")
 
 
+@check
 def finite_differences(ctx: CheckContext) -> Outcome:
     """Directional derivatives of the student's fCE against their gradCE, block by block."""
     state: Hw6Submission = ctx.state

@@ -8,27 +8,35 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, checked_search, data_globals, distinct, epochs_of,
-                                  mark_chosen, near_copies, record_search, returned_choice, setting_key, tolerance_ce)
-from grader.checks.signature import plan_call, role
+from grader.checks.search import SearchRecord, Trial, best, distinct, mark_chosen, near_copies, returned_choice, \
+    setting_key
+from grader.checks.signature import role
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome
+from grader.training.search import VAL_ACC, VAL_CE, Run, Search, note_choice, run_search
 
 from . import evaluation
 from .layout import NUM_INPUT, pack
-from .training import initial_weights, oriented_data, weights_blocks
-
-if TYPE_CHECKING:
-    from .state import Hw6State
+from .student import Hw6Submission
+from .training import initial_weights, load_data, oriented_data, weights_blocks
 
 MIN_SETTINGS = 10
 SEARCH_SIGNATURE = "findBestHyperparameters(trainX, trainY, valX, valY) -> dict of train's keyword arguments"
 HIDDEN_FROM_W = "hidden (size of w)"
-VAL_CE, VAL_ACC = "validation CE", "validation accuracy"
+SEARCHED = Search(
+    "findBestHyperparameters", "train", SEARCH_SIGNATURE, features=NUM_INPUT, evaluate=evaluation.evaluate,
+    vector=lambda blocks: np.concatenate([np.ravel(b) for b in blocks]),
+    missing=Outcome(0.0, f"findBestHyperparameters is not defined; expected def {SEARCH_SIGNATURE}",
+                    hint="define findBestHyperparameters, spelled exactly so"),
+    scoped_note="{name} takes no data arguments; the grader set the module globals trainX, trainY, valX, valY (and "
+                "their usual spellings) to the training and validation data before calling it, as your script code "
+                "would have. The test set is never given: a search that reads testX/testY fails.",
+    graded_on="(b) and (c) are graded on those")
 
 
 def search_function(functions: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -44,41 +52,33 @@ def search_function(functions: Mapping[str, Any]) -> tuple[str | None, str | Non
     return None, None
 
 
-def run_search(state: Hw6State) -> SearchRecord:
-    ctx = state.ctx
+def search(ctx: CheckContext) -> SearchRecord:
+    """findBestHyperparameters (or its misspelling) run once with train spied on."""
+    state: Hw6Submission = ctx.state
     name, note = search_function(ctx.imported.functions)
     if name is None:
-        return SearchRecord(None, (), problem=Outcome(0.0, f"findBestHyperparameters is not defined; expected "
-                                                          f"def {SEARCH_SIGNATURE}",
-                                                     hint="define findBestHyperparameters, spelled exactly so"))
+        return SearchRecord(None, (), problem=SEARCHED.missing)
     if note:
         ctx.note(note + ".")
-    d = state.data
-    values = dict(oriented_data(state), w=initial_weights(state, state.hidden))
-    plan = plan_call(ctx.signature(name), values, what=name, expected=SEARCH_SIGNATURE)
-    if plan.problem:
-        return SearchRecord(name, (), problem=Outcome(0.0, plan.problem, hint=f"use {SEARCH_SIGNATURE}"))
-    scoped = data_globals(plan, values)
-    if scoped:
-        ctx.note(f"{name} takes no data arguments; the grader set the module globals trainX, trainY, valX, valY "
-                 "(and their usual spellings) to the training and validation data before calling it, as your "
-                 "script code would have. The test set is never given: a search that reads testX/testY fails.")
+    d = ctx.fact(load_data)
     state.read_layouts_for_search()  # before the search: the child is busy while it runs
-    ctx.report(f"  findBestHyperparameters on {d.description}; validation: mnist/validation ({d.n_val:,}); "
-               "each trial is scored by the grader on the validation set")
 
     def read(value: Any) -> tuple[Any, str | None]:
         blocks, how = weights_blocks(state, value, live=True)
         return blocks, (None if blocks is not None else how)
 
-    def figures(blocks: Any) -> dict[str, float]:
-        ce, acc = evaluation.evaluate(blocks, d.val_X, d.val_Y)
-        return {VAL_CE: ce, VAL_ACC: acc}
+    def replay(chosen: Trial | None) -> dict[str, Any]:
+        hidden = int(chosen.result[0].shape[0]) if chosen is not None and chosen.completed else state.hidden
+        return dict(oriented_data(state), w=initial_weights(state, hidden))
 
-    found = record_search(ctx, name, spied="train", plan=plan, read=read, evaluate=figures, features=NUM_INPUT,
-                          with_globals=scoped, expected=SEARCH_SIGNATURE, graded_on="(b) and (c) are graded on those")
-    if found.stopped and found.trials:
-        ctx.note(found.stopped.rstrip(".") + ".")
+    return run_search(ctx, SEARCHED, Run(
+        name, dict(oriented_data(state), w=initial_weights(state, state.hidden)), read, (d.val_X, d.val_Y),
+        description=f"  findBestHyperparameters on {d.description}; validation: mnist/validation ({d.n_val:,}); "
+                    "each trial is scored by the grader on the validation set",
+        choose=chosen_trial, replay_values=replay, after=lambda found: _read_off_weights(state, found)))
+
+
+def _read_off_weights(state: Hw6Submission, found: SearchRecord) -> None:
     for t in found.trials:
         # The template's train(trainX, trainY, testX, testY, w) takes the number
         # of hidden units implicitly, as the size of w: read it off the weights.
@@ -89,19 +89,6 @@ def run_search(state: Hw6State) -> SearchRecord:
         for t in found.trials:
             if t.result is not None and t.result[0].shape[0] not in known:
                 t.problem = "weights of a hidden size whose layout could not be read"
-    return checked(state, found, read, figures)
-
-
-def checked(state: Hw6State, found: SearchRecord, read: Any, figures: Any) -> SearchRecord:
-    """The search once its chosen trial was trained again under the grader's eyes."""
-    chosen = chosen_trial(found)[0] if found.ok and found.problem is None else None
-    hidden = int(chosen.result[0].shape[0]) if chosen is not None and chosen.completed else state.hidden
-    return checked_search(state.ctx, found, chosen, spied="train",
-                          values=dict(oriented_data(state), w=initial_weights(state, hidden)), read=read,
-                          evaluate=figures, metric=VAL_CE, tolerance=tolerance_ce,
-                          timeout=max(state.ctx.session.limits.call_seconds,
-                                      60.0 * (epochs_of(chosen) if chosen else 10)),
-                          vector=lambda t: np.concatenate([np.ravel(b) for b in t.result]))
 
 
 def without_effect(trials: tuple[Trial, ...]) -> tuple[int, list[str]]:
@@ -138,9 +125,9 @@ def without_effect(trials: tuple[Trial, ...]) -> tuple[int, list[str]]:
     return min(len(set(effective)), len(done) - len(copies)), problems
 
 
+@check
 def search_settings(ctx: CheckContext) -> Outcome:
-    state: Hw6State = ctx.state
-    found = state.search
+    found = ctx.fact(search)
     if found.problem is not None:
         return found.problem
     done = found.completed
@@ -185,17 +172,9 @@ def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
                   "naming the best setting")
 
 
-def note_choice(ctx: CheckContext, found: SearchRecord, chosen: Trial, how: str) -> None:
-    if how == "by the returned dict" and isinstance(found.returned, dict):
-        return
-    shown = f"{found.returned!r:.120}" if not isinstance(found.returned, np.ndarray) else "weights"
-    ctx.note(f"{found.function} returned a {type(found.returned).__name__} ({shown}), not a dict of train's keyword "
-             f"arguments; the grader matched it {how} to {chosen.label()}.")
-
-
+@check
 def search_choice(ctx: CheckContext) -> Outcome:
-    state: Hw6State = ctx.state
-    found = state.search
+    found = ctx.fact(search)
     if found.problem is not None:
         return found.problem
     done = [t for t in found.trials if t.completed and math.isfinite(t.figures[VAL_CE])]
@@ -222,12 +201,12 @@ def search_choice(ctx: CheckContext) -> Outcome:
                         "over all the trials", mistakes=("worse-choice",))
 
 
+@check
 def search_data(ctx: CheckContext) -> Outcome:
-    state: Hw6State = ctx.state
-    found = state.search
+    found = ctx.fact(search)
     if found.problem is not None:
         return found.problem
-    d = state.data
+    d = ctx.fact(load_data)
     if not found.trials:
         return Outcome(0.0, f"{found.function} never called train")
     trials = found.completed

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -19,14 +19,14 @@ from grader.checks.data import orient
 from grader.checks.diagnostics import call_failed
 from grader.checks.signature import HYPERPARAMETERS, CallPlan, cast, hyper_globals, plan_call
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome, ramp
 from grader.sandbox import NpyFile
 
 from . import evaluation
 from .layout import Blocks, hidden_for, normalise_blocks
+from .student import Hw6Submission
 
-if TYPE_CHECKING:
-    from .state import Hw6State
 
 CHECK_SETTING = {"lr": 0.1, "batch": 64, "alpha": 0.0}
 INIT_SEED = 541
@@ -96,20 +96,20 @@ def load_data(ctx: CheckContext) -> Data:
                 np.asarray(ds.load("validation", "labels"), dtype=np.float64).T)
 
 
-def oriented_data(state: Hw6State) -> dict[str, Any]:
+def oriented_data(state: Hw6Submission) -> dict[str, Any]:
     """The training and validation files as the student's functions take data."""
-    d, orientation = state.data, state.orientation.orientation
+    d, orientation = state.ctx.fact(load_data), state.orientation.orientation
     trX, trY = orient(NpyFile(str(d.train_images)), NpyFile(str(d.train_labels)), orientation)
     vX, vY = orient(NpyFile(str(d.val_images)), NpyFile(str(d.val_labels)), orientation)
     return {"trainX": trX, "trainY": trY, "valX": vX, "valY": vY}
 
 
-def initial_weights(state: Hw6State, hidden: int) -> np.ndarray:
+def initial_weights(state: Hw6Submission, hidden: int) -> np.ndarray:
     """The course's initialisation, packed in the student's layout."""
     return state.layout_for(hidden).layout.pack(evaluation.initial_blocks(hidden, INIT_SEED))
 
 
-def weights_blocks(state: Hw6State, value: Any, *, live: bool = False) -> tuple[Blocks | None, str]:
+def weights_blocks(state: Hw6Submission, value: Any, *, live: bool = False) -> tuple[Blocks | None, str]:
     """Canonical blocks from what train returned, and how they were read.
     ``live``: the child is busy (mid-search), so the layout cannot be asked."""
     norm = normalise_blocks(value)
@@ -152,7 +152,7 @@ class TrainRun:
     symmetric: bool
 
 
-def train_plan(state: Hw6State, values: dict[str, Any]) -> tuple[CallPlan, dict[str, Any], list[str]]:
+def train_plan(state: Hw6Submission, values: dict[str, Any]) -> tuple[CallPlan, dict[str, Any], list[str]]:
     """A call plan for train, the module globals to set for hyperparameters
     the signature lacks, and the hyperparameters neither can carry."""
     plan = plan_call(state.ctx.signature("train"), values, what="train",
@@ -171,11 +171,11 @@ def train_plan(state: Hw6State, values: dict[str, Any]) -> tuple[CallPlan, dict[
     return plan, set_globals, unset
 
 
-def run_train_check(state: Hw6State) -> TrainRun | Outcome:
+def run_train_check(state: Hw6Submission) -> TrainRun | Outcome:
     ctx = state.ctx
     if not ctx.defines("train"):
         return Outcome(0.0, f"train is not defined; expected {SPEC_SIGNATURE}")
-    d = state.data
+    d = ctx.fact(load_data)
     hidden = state.hidden
     epochs = int(ctx.settings.train_check_epochs)
     values = dict(oriented_data(state), w=initial_weights(state, hidden), hidden=hidden, epochs=epochs,
@@ -209,18 +209,24 @@ def run_train_check(state: Hw6State) -> TrainRun | Outcome:
                     evaluation.symmetric(blocks))
 
 
+
+def train_run(ctx: CheckContext) -> TrainRun | Outcome:
+    """The fixed-setting run both (a) train items judge."""
+    return run_train_check(ctx.state)
+
+
 SYMMETRY = ("every hidden unit has the same weights: the weights were initialised to all zeros (or one constant), "
             "so the hidden units stay identical forever (the symmetry problem). Initialise W1 and W2 randomly, "
             "e.g. N(0, 1/sqrt(fan_in))")
 
 
-def why_not_learning(state: Hw6State, run: TrainRun) -> str:
+def why_not_learning(state: Hw6Submission, run: TrainRun) -> str:
     """Causes the grader can see for a run that did not learn: dead hidden
     units, and a gradCE n times too large."""
     causes = []
     W1, b1 = run.blocks[0], run.blocks[1]
     with np.errstate(all="ignore"):
-        active = ((W1 @ state.data.loss_X[:, :2000] + b1[:, None]) > 0).any(axis=1)
+        active = ((W1 @ state.ctx.fact(load_data).loss_X[:, :2000] + b1[:, None]) > 0).any(axis=1)
     if np.isfinite(W1).all() and not active.any():
         causes.append("every hidden unit is dead (its relu is 0 on every training example), which too large "
                       "steps cause")
@@ -230,9 +236,10 @@ def why_not_learning(state: Hw6State, run: TrainRun) -> str:
     return "; ".join(causes)
 
 
+@check
 def train_lowers_loss(ctx: CheckContext) -> Outcome:
-    state: Hw6State = ctx.state
-    run = state.train_run
+    state: Hw6Submission = ctx.state
+    run = ctx.fact(train_run)
     if isinstance(run, Outcome):
         return run
     before, after = run.before, run.after
@@ -260,9 +267,10 @@ def train_lowers_loss(ctx: CheckContext) -> Outcome:
                    "each step must move w against the gradient: w -= lr * grad")
 
 
+@check
 def train_accuracy(ctx: CheckContext) -> Outcome:
-    state: Hw6State = ctx.state
-    run = state.train_run
+    state: Hw6Submission = ctx.state
+    run = ctx.fact(train_run)
     if isinstance(run, Outcome):
         return run
     floor = float(ctx.settings.train_check_accuracy)

@@ -6,12 +6,14 @@ taken as s instead of s(1 - s) or at z instead of at s."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
 from grader.checks.numeric import as_array, compare
 from grader.context import CheckContext
-from grader.plugin import Hidden
+from grader.plugin import Hidden, check, checks_in
 from grader.rubric import Outcome
 
 from . import network, quartic
@@ -36,8 +38,9 @@ def random_cases(rng: np.random.Generator, count: int) -> list[quartic.Expected]
     return cases
 
 
+@check
 def descent_hidden(ctx: CheckContext) -> Outcome:
-    judged = [quartic.judge_descent(ctx.state, case) for case in random_cases(ctx.hidden_rng("1.3"), 4)]
+    judged = [quartic.judge_descent(ctx, case) for case in random_cases(ctx.hidden_rng("1.3"), 4)]
     stub = quartic.unimplemented(judged)
     if stub is not None:
         return stub
@@ -59,6 +62,7 @@ def _cases(ctx: CheckContext, name: str) -> list[tuple[tuple[np.ndarray, ...], n
     return cases
 
 
+@check
 def network_outputs(ctx: CheckContext) -> Outcome:
     """2.1: sigmoid at extreme points and predict_proba on random networks."""
     session = ctx.session
@@ -73,7 +77,7 @@ def network_outputs(ctx: CheckContext) -> Outcome:
                  f"sigmoid: {found.message if found else call_failed(result).output}" +
                  (" (unstable: use exp(-logaddexp(0, -z)) or split z >= 0 and z < 0)" if found and found.mistake == "nan"
                   else ""))
-    form = ctx.state.params_form
+    form = ctx.fact(network.params_form)
     for i, (params, X, _) in enumerate(_cases(ctx, "2.1")):
         result = session.call("predict_proba", form.pack(params), X)
         want = solution.predict_proba(params, X)
@@ -91,11 +95,12 @@ def network_outputs(ctx: CheckContext) -> Outcome:
                                                       "shifted by its max")
 
 
+@check
 def loss_hidden(ctx: CheckContext) -> Outcome:
     cases = _cases(ctx, "2.2")[:3]  # not the saturated network: log(p + 1e-12) is a fair way to write the loss
     right, lines, mistakes = 0, [], []
     for params, X, Y in cases:
-        result = ctx.session.call("loss", ctx.state.params_form.pack(params), X, Y)
+        result = ctx.session.call("loss", ctx.fact(network.params_form).pack(params), X, Y)
         if not result.ok and call_failed(result).not_implemented:
             return call_failed(result)
         number = as_array(result.value)[0] if result.ok else None
@@ -133,6 +138,7 @@ def _variants(params: tuple[np.ndarray, ...], X: np.ndarray, Y: np.ndarray) -> d
             ("sigmoid-derivative", "the sigmoid's derivative left out"): first(np.ones_like(s))}
 
 
+@check
 def gradients_hidden(ctx: CheckContext) -> Outcome:
     cases = _cases(ctx, "2.3")[:3]
     per_block = np.zeros(4)
@@ -145,7 +151,7 @@ def gradients_hidden(ctx: CheckContext) -> Outcome:
             blocks.append(block)
 
     for params, X, Y in cases:
-        form = ctx.state.params_form
+        form = ctx.fact(network.params_form)
         result = ctx.session.call("gradients", form.pack(params), X, Y)
         want = solution.gradients(params, X, Y)
         if not result.ok:
@@ -196,8 +202,4 @@ def gradients_hidden(ctx: CheckContext) -> Outcome:
                                                           "G1's rows")
 
 
-HIDDEN = Hidden(
-    checks={"descent_hidden": descent_hidden, "network_outputs": network_outputs, "loss_hidden": loss_hidden,
-            "gradients_hidden": gradients_hidden},
-    hidden_seed=HIDDEN_SEED,
-)
+HIDDEN = Hidden(checks=checks_in(sys.modules[__name__]), hidden_seed=HIDDEN_SEED)

@@ -4,57 +4,56 @@ problems drawn with the hidden seed, naming the usual mistakes."""
 
 from __future__ import annotations
 
-from functools import cached_property
+import sys
 
 from grader.checks import coerce
 from grader.checks.diagnostics import call_failed
 from grader.context import CheckContext
-from grader.plugin import Hidden
+from grader.plugin import Hidden, check, checks_in
 from grader.rubric import Outcome
 
 from . import solution
 from .evaluation import Problem, random_problem
 from .functions import gradient_verdicts, loss_alphas, outcome_of
 from .judging import Verdict, judge_loss
-from .state import Hw2State
-from .student import SIGNATURES
+from .student import SIGNATURES, Hw2Submission
 
 SIZES = (3, 17, 64)
 ALPHAS = (0.0, 0.02, 0.5)
 """The alpha of each hidden problem where it is regularised (the first is not)."""
 
 
-class HiddenState(Hw2State):
-    @cached_property
-    def problems(self) -> list[Problem]:
-        rng = self.ctx.hidden_rng("problems")
-        return [random_problem(rng, n) for n in SIZES]
+def problems(ctx: CheckContext) -> list[Problem]:
+    rng = ctx.hidden_rng("problems")
+    return [random_problem(rng, n) for n in SIZES]
 
-    @cached_property
-    def plain_gradients(self) -> list[tuple[Verdict, Verdict]] | Outcome:
-        return self._judge_gradients(False)
 
-    @cached_property
-    def regularised_gradients(self) -> list[tuple[Verdict, Verdict]] | Outcome:
-        return self._judge_gradients(True)
+def plain_gradients(ctx: CheckContext) -> list[tuple[Verdict, Verdict]] | Outcome:
+    return _judge_gradients(ctx, False)
 
-    def _judge_gradients(self, regularised: bool) -> list[tuple[Verdict, Verdict]] | Outcome:
-        if (unusable := self.unusable("compute_gradient")) is not None:
-            return unusable
-        found = []
-        for problem, alpha in zip(self.problems, ALPHAS if regularised else (0.0,) * len(SIZES)):
-            alpha = alpha or (0.1 if regularised else 0.0)
-            want = solution.compute_gradient(problem.W, problem.b, problem.X, problem.Y, alpha)
-            verdicts = gradient_verdicts(self, problem, alpha, want, f"n = {problem.n}, alpha = {alpha:g}")
-            if isinstance(verdicts, Outcome):
-                return verdicts
-            found.append((verdicts[0], verdicts[1]))
-        return found
+
+def regularised_gradients(ctx: CheckContext) -> list[tuple[Verdict, Verdict]] | Outcome:
+    return _judge_gradients(ctx, True)
+
+
+def _judge_gradients(ctx: CheckContext, regularised: bool) -> list[tuple[Verdict, Verdict]] | Outcome:
+    state: Hw2Submission = ctx.state
+    if (unusable := state.unusable("compute_gradient")) is not None:
+        return unusable
+    found = []
+    for problem, alpha in zip(ctx.fact(problems), ALPHAS if regularised else (0.0,) * len(SIZES)):
+        alpha = alpha or (0.1 if regularised else 0.0)
+        want = solution.compute_gradient(problem.W, problem.b, problem.X, problem.Y, alpha)
+        verdicts = gradient_verdicts(state, problem, alpha, want, f"n = {problem.n}, alpha = {alpha:g}")
+        if isinstance(verdicts, Outcome):
+            return verdicts
+        found.append((verdicts[0], verdicts[1]))
+    return found
 
 
 def _block(ctx: CheckContext, regularised: bool, part: int, name: str) -> Outcome:
-    state: HiddenState = ctx.state
-    found = state.regularised_gradients if regularised else state.plain_gradients
+    state: Hw2Submission = ctx.state
+    found = ctx.fact(regularised_gradients if regularised else plain_gradients)
     if isinstance(found, Outcome):
         return found
     what = f"{name} on {len(found)} hidden random problems" + (" with alpha > 0" if regularised else "")
@@ -67,28 +66,33 @@ def _block(ctx: CheckContext, regularised: bool, part: int, name: str) -> Outcom
                       f"random problems" + (" with alpha > 0" if regularised else ""), what=f"gradient: {what}")
 
 
+@check
 def grad_dW(ctx: CheckContext) -> Outcome:
     return _block(ctx, False, 0, "dW")
 
 
+@check
 def grad_db(ctx: CheckContext) -> Outcome:
     return _block(ctx, False, 1, "db")
 
 
+@check
 def grad_dW_regularised(ctx: CheckContext) -> Outcome:
     return _block(ctx, True, 0, "dW")
 
 
+@check
 def grad_db_regularised(ctx: CheckContext) -> Outcome:
     return _block(ctx, True, 1, "db")
 
 
+@check
 def loss_hidden(ctx: CheckContext) -> Outcome:
-    state: HiddenState = ctx.state
+    state: Hw2Submission = ctx.state
     if (unusable := state.unusable("cross_entropy_loss")) is not None:
         return unusable
     verdicts = []
-    for problem, alpha in zip(state.problems, ALPHAS):
+    for problem, alpha in zip(ctx.fact(problems), ALPHAS):
         for strength in loss_alphas(state, tuple(sorted({0.0, alpha}))):
             result = state.call("cross_entropy_loss", problem, alpha=strength)
             label = f"n = {problem.n}, alpha = {strength:g}"
@@ -104,9 +108,4 @@ def loss_hidden(ctx: CheckContext) -> Outcome:
                       what="cross_entropy_loss on hidden random problems")
 
 
-HIDDEN = Hidden(
-    checks={"grad_dW": grad_dW, "grad_db": grad_db, "grad_dW_regularised": grad_dW_regularised,
-            "grad_db_regularised": grad_db_regularised, "loss_hidden": loss_hidden},
-    hidden_seed="softmax-9d27e4a1c0",
-    state=HiddenState,
-)
+HIDDEN = Hidden(checks=checks_in(sys.modules[__name__]), hidden_seed="softmax-9d27e4a1c0")

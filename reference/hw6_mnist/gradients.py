@@ -5,7 +5,7 @@ produce, so the feedback names the mistake in course terms."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -16,10 +16,9 @@ from grader.rubric import Outcome
 from . import solution
 from .evaluation import Instance
 from .layout import BLOCKS, Blocks
-from .student import STATE_CREDIT, Gradient, RTOL, failed, largest_error
+from .loss import instances
+from .student import STATE_CREDIT, Hw6Submission, Gradient, RTOL, failed, largest_error
 
-if TYPE_CHECKING:
-    from .hidden import HiddenState
 
 PARTIAL = 0.5
 """Credit for a gradient block whose only fault is a recognised scale or
@@ -138,15 +137,16 @@ def _matches(found: Gradient | None, want: Blocks) -> bool:
         np.allclose(b, t, rtol=RTOL, atol=1e-9) for b, t in zip(found.blocks, want))
 
 
-def gradient_verdicts(state: HiddenState) -> Outcome | list[list[BlockVerdict]]:
+def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
     """Per block (W1, b1, W2, b2), one verdict per hidden instance."""
+    state: Hw6Submission = ctx.state
     problem = state.required_problem("gradCE")
     if problem is not None:
         return problem
     layout = state.layout
     verdicts: list[list[BlockVerdict]] = [[] for _ in BLOCKS]
     notes = set()
-    for inst in state.instances:
+    for inst in ctx.fact(instances):
         want = solution.unpack(solution.gradCE(inst.X, inst.Y, solution.pack(*inst.blocks)))
         result = state.call_loss("gradCE", inst)
         if not result.ok:
@@ -182,7 +182,7 @@ def _judge(blocks: Blocks, raw: np.ndarray, inst: Instance, want: Blocks, layout
                     error=largest_error(blocks[k], want[k])) for k in range(4)]
 
 
-def _state_row(state: HiddenState, inst: Instance, want: Blocks,
+def _state_row(state: Hw6Submission, inst: Instance, want: Blocks,
                first: list[BlockVerdict] | None = None) -> list[BlockVerdict] | None:
     """A gradCE that only answers (or is only right) right after fCE ran on the
     same data keeps state in globals: its math is graded on that call, and
@@ -200,7 +200,7 @@ def _state_row(state: HiddenState, inst: Instance, want: Blocks,
                          also=v.mistakes) for v in row]
 
 
-def _confirm_zero_regularisation(state: HiddenState, inst: Instance, want: Blocks,
+def _confirm_zero_regularisation(state: Hw6Submission, inst: Instance, want: Blocks,
                                  row: list[BlockVerdict], first: Blocks) -> list[BlockVerdict]:
     """A regularisation term in gradCE: with the parameters whose defaults are
     not zero set to 0, the blocks are graded again. A block right then keeps
@@ -251,8 +251,8 @@ def _summary_message(verdicts: list[list[BlockVerdict]]) -> str | None:
 
 
 def grade_block(ctx: CheckContext, k: int) -> Outcome:
-    state: HiddenState = ctx.state
-    verdicts = state.gradient_verdicts
+    state: Hw6Submission = ctx.state
+    verdicts = ctx.fact(gradient_verdicts)
     if isinstance(verdicts, Outcome):
         return verdicts
     mine = verdicts[k]

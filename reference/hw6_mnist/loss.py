@@ -4,27 +4,36 @@ instead of a mean)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from grader.checks import coerce
 from grader.context import CheckContext
+from grader.plugin import check
 from grader.rubric import Outcome
 
 from . import solution
+from . import evaluation
 from .evaluation import Instance
-from .student import RTOL, failed
+from .student import RTOL, Hw6Submission, failed
 
-if TYPE_CHECKING:
-    from .hidden import HiddenState
+BATCH_SIZES = (7, 13, 23, 31)
+
+
+def instances(ctx: CheckContext) -> list[Instance]:
+    """Random networks (the submission's hidden size) and data, one per batch size, drawn with the hidden seed."""
+    rng = ctx.hidden_rng("a.instances")
+    hidden = ctx.state.hidden
+    return [evaluation.random_instance(rng, hidden, n + 1 if n == hidden else n) for n in BATCH_SIZES]
+
 
 PARTIAL = 0.5
 """Credit for a loss whose only fault is a regulariser on by default."""
 
 
+@check
 def fce(ctx: CheckContext) -> Outcome:
-    state: HiddenState = ctx.state
+    state: Hw6Submission = ctx.state
     problem = state.required_problem("fCE")
     if problem is not None:
         return problem
@@ -35,7 +44,7 @@ def fce(ctx: CheckContext) -> Outcome:
         return Outcome(0.0, "fCE did not return a number in any data orientation (examples as columns or rows)")
     right, failures, regularised = 0.0, [], False
     position: int | None = None
-    for inst in state.instances:
+    for inst in ctx.fact(instances):
         result = state.call_loss("fCE", inst)
         if not result.ok:
             failures.append(f"n = {inst.n}: {failed(result, 'fCE').output}")
@@ -60,7 +69,7 @@ def fce(ctx: CheckContext) -> Outcome:
     if tupled:
         ctx.note(f"fCE returns a tuple; the grader used its {_ordinal(position)} item as the loss (the stub returns "
                  "the number).")
-    cases = state.instances
+    cases = ctx.fact(instances)
     outcome_fraction = right / len(cases)
     adapted = ("fCE returns a tuple" if tupled else "", state.adapted_orientation or "", state.adapted_layout or "")
     if not failures:
@@ -74,7 +83,7 @@ def fce(ctx: CheckContext) -> Outcome:
                    mistakes=("default-regularised",) if regularised else ()).with_adaptations(*adapted)
 
 
-def _default_regulariser(state: HiddenState, inst: Instance, want: float) -> tuple[str, ...] | None:
+def _default_regulariser(state: Hw6Submission, inst: Instance, want: float) -> tuple[str, ...] | None:
     """The parameters with a non-zero default (not data) that, all set to 0,
     make the loss right; None if there are none or they do not."""
     names = state.plan("fCE").zeroable

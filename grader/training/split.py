@@ -1,0 +1,122 @@
+"""A validation split carved from a dataset's training file, prepared once as
+memory-mappable files for the child: images rescaled, labels one-hot (and as
+class numbers where a homework's students may want them), stratified with
+seed 0, optionally a stratified subset of the rest to train on. The test split
+never becomes a child file: only the grader loads it (``test_set``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from grader.checks.data import hand_over
+
+if TYPE_CHECKING:
+    from grader.context import CheckContext
+
+
+@dataclass(frozen=True)
+class SplitFiles:
+    """The files the child reads: images and labels, per part."""
+
+    train_images: Path
+    train_onehot: Path
+    val_images: Path
+    val_onehot: Path
+    n_train: int
+    n_val: int
+    description: str
+    train_index: Path | None = None
+    val_index: Path | None = None
+
+    def all(self) -> list[Path]:
+        index = [self.train_index, self.val_index] if self.train_index and self.val_index else []
+        return [self.train_images, self.train_onehot, *index[:1], self.val_images, self.val_onehot, *index[1:]]
+
+
+@dataclass(frozen=True)
+class SplitData:
+    """The split as the grader evaluates on it: the files, and the validation arrays."""
+
+    files: SplitFiles
+    val_X: np.ndarray
+    val_Y: np.ndarray
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a homework prepares its data: pixels ``/ 255 + offset``, ``classes``
+    labels, the derived files' names starting with ``key`` (one per preparation,
+    so two homeworks on one dataset never share a file), class-number labels too
+    when ``with_index``. A profile's settings give ``validation_size`` and
+    ``train_subset`` (0: all the rest)."""
+
+    dataset: str
+    classes: int
+    offset: float = 0.0
+    key: str = ""
+    with_index: bool = False
+
+    def files(self, settings: Any, data_dir: Path) -> SplitFiles | None:
+        """The prepared files for these settings, made on first use (None: the dataset is not here)."""
+        from grader import datasets
+        from grader.datasets.subset import train_validation_rows
+
+        ds = datasets.available(self.dataset, data_dir=data_dir)
+        if ds is None:
+            return None
+        labels = np.asarray(ds.load("train", "labels"))
+        train, val = train_validation_rows(labels, self.classes, validation_size=settings.validation_size,
+                                           train_subset=settings.train_subset)
+        sources = [("train", "images"), ("train", "labels")]
+        onehot_key = "labels-onehot" if self.with_index else "onehot"
+
+        def made(part: str, rows: np.ndarray) -> tuple[Path, Path, Path | None]:
+            images = datasets.derived(ds, f"{self.key}{part}-images", lambda: self._images(ds, rows), sources)
+            onehot = datasets.derived(ds, f"{self.key}{part}-{onehot_key}",
+                                      lambda: np.eye(self.classes, dtype=np.float32)[labels[rows]], sources)
+            index = datasets.derived(ds, f"{self.key}{part}-labels-index",
+                                     lambda: labels.astype(np.int64)[rows], sources) if self.with_index else None
+            return images, onehot, index
+
+        part = f"train{len(train)}-val{len(val)}"
+        train_files, val_files = made(f"{part}-train", train), made(f"{part}-validation", val)
+        subset = f"a stratified {len(train):,}-image subset of the " if settings.train_subset else "the "
+        low, high = self.offset, 1 + self.offset
+        description = (f"{subset}training file less a stratified validation split of {len(val):,} (seed 0): "
+                       f"{len(train):,} training images, pixels scaled to [{low:g}, {high:g}], labels one-hot")
+        return SplitFiles(train_files[0], train_files[1], val_files[0], val_files[1], len(train), len(val),
+                          description, train_files[2], val_files[2])
+
+    def _images(self, ds: Any, rows: np.ndarray) -> np.ndarray:
+        scaled = np.asarray(ds.load("train", "images"), np.float32)[rows] / np.float32(255)
+        return scaled + np.float32(self.offset) if self.offset else scaled
+
+    def child_files(self, profile: Any, settings: Any, data_dir: Path) -> list[Path]:
+        """The training and validation files: all the child may read. Never the test split."""
+        found = self.files(settings, data_dir)
+        return found.all() if found is not None else []
+
+    def data(self, ctx: CheckContext) -> SplitData:
+        found = self.files(ctx.settings, ctx.data_dir or Path())
+        assert found is not None, f"the item should declare needs = [{self.dataset!r}]"
+        return SplitData(found, np.load(found.val_images, mmap_mode="r"), np.load(found.val_onehot, mmap_mode="r"))
+
+    def test_set(self, ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
+        """The test images (float64, prepared like the training images) and one-hot labels: the grader's alone."""
+        ds = ctx.dataset(self.dataset)
+        X = np.asarray(ds.load("test", "images"), dtype=np.float64) / 255.0
+        return (X + self.offset if self.offset else X), np.eye(self.classes)[np.asarray(ds.load("test", "labels"))]
+
+
+def handed_over(data: SplitData, *, index_labels: bool = False) -> dict[str, Any]:
+    """The data by role as the student's functions take it: rows, memory-mapped;
+    labels one-hot, or as class numbers (``index_labels``)."""
+    f = data.files
+    train_y = f.train_index if index_labels and f.train_index else f.train_onehot
+    val_y = f.val_index if index_labels and f.val_index else f.val_onehot
+    return {"trainX": hand_over(f.train_images, rows=True), "trainY": hand_over(train_y, rows=True),
+            "valX": hand_over(f.val_images, rows=True), "valY": hand_over(val_y, rows=True)}
