@@ -13,10 +13,11 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 import numpy as np
 
+from grader.checks.layouts import VectorLayout
 from grader.errors import ConfigError
 from grader.progress import Message, ProgressEvent, ProgressHandler
 from grader.sandbox import ImportResult, StudentSession
@@ -24,18 +25,33 @@ from grader.sandbox.session import Signature
 
 if TYPE_CHECKING:
     from grader.assignments import Assignment, Profile
-    from grader.checks.cases import VectorLayout
     from grader.datasets import LocalDataset
-    from grader.plugin import LoadedPlugin
 
 PUBLIC_SALT = "public"
+
+
+class PluginView(Protocol):
+    """What the context asks of the loaded plug-in (a ``grader.plugin.LoadedPlugin``).
+
+    Declared here rather than imported: the plug-in contract names
+    ``CheckContext`` (a check takes one), so it sits above the context, and a
+    type import back from here would close the circle."""
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """Profile name -> its validated settings object."""
+
+    @property
+    def hidden_seed(self) -> str | None: ...
+
+    def make_state(self, ctx: CheckContext) -> Any: ...
 
 
 @dataclass
 class CheckContext:
     assignment: Assignment
     profile: Profile
-    plugin: LoadedPlugin
+    plugin: PluginView
     session: StudentSession
     imported: ImportResult
     data_dir: Path | None = None
