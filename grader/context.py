@@ -2,9 +2,10 @@
 the profile's typed settings, seeded generators, datasets and a place for notes.
 
 One ``CheckContext`` exists per graded submission. Whatever checks learn about
-the submission (its data orientation, its training run) lives in ``state``,
-the plug-in's object of cached properties, computed on demand: an item's
-grade never depends on which items ran before it.
+the submission is computed on demand and kept: its facts (``ctx.fact(provider)``:
+its data, its training run, its search) and the plug-in's ``state`` object of
+cached properties (how its functions are called): an item's grade never
+depends on which items ran before it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, TypeVar
 
 import numpy as np
 
+from grader.checks.layouts import VectorLayout
 from grader.errors import ConfigError
 from grader.progress import Message, ProgressEvent, ProgressHandler
 from grader.sandbox import ImportResult, StudentSession
@@ -24,19 +26,34 @@ from grader.sandbox.session import Signature
 
 if TYPE_CHECKING:
     from grader.assignments import Assignment, Profile
-    from grader.checks.cases import VectorLayout
     from grader.datasets import LocalDataset
-    from grader.plugin import LoadedPlugin
 
 PUBLIC_SALT = "public"
 T = TypeVar("T")
+
+
+class PluginView(Protocol):
+    """What the context asks of the loaded plug-in (a ``grader.plugin.LoadedPlugin``).
+
+    Declared here rather than imported: the plug-in contract names
+    ``CheckContext`` (a check takes one), so it sits above the context, and a
+    type import back from here would close the circle."""
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """Profile name -> its validated settings object."""
+
+    @property
+    def hidden_seed(self) -> str | None: ...
+
+    def make_state(self, ctx: CheckContext) -> Any: ...
 
 
 @dataclass
 class CheckContext:
     assignment: Assignment
     profile: Profile
-    plugin: LoadedPlugin
+    plugin: PluginView
     session: StudentSession
     imported: ImportResult
     data_dir: Path | None = None

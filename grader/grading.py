@@ -215,7 +215,7 @@ def grade_submission(
                                        imported=imported, data_dir=cache, missing_datasets=missing,
                                        progress=progress, source=handed.source or "")
                 order = list(only) if isinstance(only, (list, tuple)) else [item.id for item in items]
-                done = {item.id: _run_item(item, context, internal)
+                done = {item.id: _run_item(item, loaded, context, internal)
                         for item in sorted(items, key=lambda item: order.index(item.id))}
                 results = [done[item.id] for item in items]
                 notes.extend(context.notes)
@@ -248,11 +248,11 @@ def _child_files(loaded: LoadedPlugin, profile: Profile, cache: Path) -> tuple[P
     return tuple(files(profile, loaded.settings[profile.name], cache)) if files is not None else ()
 
 
-def _run_item(item: RubricItem, context: CheckContext, internal: list[str]) -> CheckResult:
+def _run_item(item: RubricItem, loaded: LoadedPlugin, context: CheckContext, internal: list[str]) -> CheckResult:
     context.report(ItemStarted(item))
     reasons = [context.missing_datasets[name] for name in item.needs if name in context.missing_datasets]
     try:
-        outcome = Outcome.skipped(" ".join(reasons)) if reasons else context.plugin.check(item.check)(context)
+        outcome = Outcome.skipped(" ".join(reasons)) if reasons else loaded.check(item.check)(context)
     except Exception:  # a grader bug must not cost the student the other items
         internal.append(f"item {item.id}: {traceback.format_exc()}")
         outcome = Outcome.error(INTERNAL)

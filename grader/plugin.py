@@ -109,7 +109,8 @@ class Hidden:
 
 @dataclass(frozen=True)
 class LoadedPlugin:
-    """Both halves, validated against the manifest."""
+    """Both halves, validated against the manifest: a check's context holds it
+    as ``ctx.plugin``, seen through ``grader.context.PluginView``."""
 
     assignment_id: str
     public: Plugin

@@ -11,19 +11,17 @@ way, so it does not depend on which cases ran before.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
+from grader.checks.layouts import LAYOUTS, VectorLayout  # checks import both from here too
 from grader.rubric import Outcome
 from grader.sandbox.session import CallResult, ErrorKind
 
 if TYPE_CHECKING:
     from grader.context import CheckContext
-
-VectorLayout = Literal["column", "flat"]
-LAYOUTS: tuple[VectorLayout, ...] = ("column", "flat")
 
 
 def vec(values: Any, layout: VectorLayout) -> np.ndarray:
