@@ -48,6 +48,10 @@ class PluginView(Protocol):
 
     def make_state(self, ctx: CheckContext) -> Any: ...
 
+    @property
+    def pipeline(self) -> Any:
+        """The homework's training pipeline (``grader.training.pipeline.Pipeline``), or None."""
+
 
 @dataclass
 class CheckContext:

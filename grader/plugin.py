@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from grader import paths
 from grader.errors import ConfigError
+from grader.training import checks as training_checks
+from grader.training.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from grader.assignments import Assignment, Profile
@@ -94,6 +96,9 @@ class Plugin:
     preload: tuple[str, ...] = ()
     """Modules imported in the child before the guard goes in (e.g. matplotlib)."""
     child_files: ChildFiles | None = None
+    training: Pipeline | None = None
+    """A training homework's pipeline: its items may name the core's built-in
+    checks (``check = "training.test_accuracy"``, ``grader.training.checks``)."""
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,15 @@ class LoadedPlugin:
     def hidden_seed(self) -> str | None:
         return self.hidden.hidden_seed if self.hidden is not None else None
 
+    @property
+    def pipeline(self) -> Pipeline | None:
+        return self.public.training
+
     def check(self, name: str) -> Check:
         if self.hidden is not None and name in self.hidden.checks:
             return self.hidden.checks[name]
+        if name.startswith(training_checks.PREFIX) and self.public.training is not None:
+            return training_checks.BUILTIN[name]
         return self.public.checks[name]
 
     def make_state(self, ctx: CheckContext) -> Any:
@@ -205,6 +216,13 @@ def validate(assignment: Assignment, public: Plugin, hidden: Hidden | None) -> L
             raise ConfigError(f"{where}: checks defined in both halves: {sorted(both)}")
     for item in assignment.items:
         side = public.checks if item.visibility == "visible" else (hidden.checks if hidden else None)
+        if item.check.startswith(training_checks.PREFIX):
+            if public.training is None or item.check not in training_checks.BUILTIN:
+                raise ConfigError(f"{where}: rubric item {item.id} names the built-in check {item.check!r}, but "
+                                  + ("the plug-in declares no training pipeline (PLUGIN.training)"
+                                     if public.training is None else
+                                     f"the built-in checks are {sorted(training_checks.BUILTIN)}"))
+            continue
         if side is None:
             continue  # hidden items are not graded without the hidden half
         if item.check not in side:

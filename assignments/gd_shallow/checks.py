@@ -28,7 +28,9 @@ class Settings:
     """2.6 ramps from no credit at the floor to full credit at the threshold."""
     improvement: float
     """3.1's full credit: the improved network beats part 2's by this much test accuracy."""
-    min_rates: int = 5
+    min_settings: int = 5
+    """2.5's full credit: this many learning rates tried."""
 
 
-PLUGIN = Plugin(checks=checks_in(quartic, training), settings=Settings, child_files=training.child_files)
+PLUGIN = Plugin(checks=checks_in(quartic, training), settings=Settings, child_files=training.child_files,
+                training=training.PIPELINE)

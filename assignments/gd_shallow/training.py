@@ -15,15 +15,17 @@ from typing import Any
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
-from grader.checks.search import SearchRecord, Trial, distinct, returned_choice, trial_for_values
 from grader.checks.signature import plan_call
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
-from grader.training.fixed import Fixed, FixedRun, learns, run_fixed
+from grader.training.fixed import Fixed, FixedRun, run_fixed
+from grader.training.pipeline import Pipeline
 from grader.training.search import VAL_CE, Chosen, Run, Search, chosen, run_search
+from grader.training.settings import returned_choice, trial_for_values
 from grader.training.split import Split, SplitData, handed_over
-from grader.training.testset import TestFigures, accuracy_outcome, measure
+from grader.training.testset import TestFigures, measure
+from grader.training.trials import SearchRecord, Trial
 
 from . import network
 from .network import Layer
@@ -112,7 +114,8 @@ def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
     X, Y = SPLIT.test_set(ctx)
     return measure(ctx, layers, choice.trial.label(), X, Y, evaluate=network.evaluate,
                    predicted=network.log_probabilities(layers, X).argmax(1), labels=Y.argmax(1), images=X,
-                   classes=CLASS_NAMES, how="the grader's forward pass on the network it returned")
+                   classes=CLASS_NAMES, how="the grader's forward pass on the network it returned",
+                   seconds=choice.trial.seconds)
 
 
 def improved(ctx: CheckContext) -> tuple[list[Layer], float, str | None] | Outcome:
@@ -136,53 +139,6 @@ def improved(ctx: CheckContext) -> tuple[list[Layer], float, str | None] | Outco
 
 # -- the items -------------------------------------------------------------------------------------
 @check
-def train_fixed(ctx: CheckContext) -> Outcome:
-    """2.4: the fixed-setting run reaches the validation-accuracy floor."""
-    return learns(ctx.fact(fixed_run), floor=ctx.settings.fixed_accuracy, diverged=diverged,
-                  diverged_hint="average the gradient over the minibatch (divide by its size) so lr 0.5 is stable",
-                  hint="check gradients first (2.3), then the SGD loop: shuffle, step through minibatches of "
-                       "batch_size, W -= learning_rate * dW for every parameter")
-
-
-@check
-def search_rates(ctx: CheckContext) -> Outcome:
-    """2.5: distinct learning rates tried (of the profile's ``min_rates``); the diverged ones named."""
-    found = ctx.fact(search)
-    if found.problem is not None:
-        return found.problem
-    wanted = ctx.settings.min_rates
-    k = distinct(found.trials)
-    text = f"{SEARCH} called {TRAIN} {len(found.trials)} time(s); {k} distinct setting(s)"
-    bad = [t for t in found.completed if diverged(t.figures.get(VAL_CE, float("nan")))]
-    mistakes = []
-    if bad:
-        text += "; diverged: " + ", ".join(t.label() for t in bad) + " (a rate that large overshoots: fine to try, "\
-                                                                      "never to choose)"
-        mistakes.append("diverged")
-    if found.stopped:
-        text += f"; {found.stopped}"
-    if k < wanted:
-        mistakes.append("few-rates")
-    return Outcome(min(1.0, k / wanted), text, mistakes=tuple(mistakes),
-                   hint=None if k >= wanted else f"try at least {wanted} learning rates, calling {TRAIN} once per rate")
-
-
-@check
-def test_accuracy(ctx: CheckContext) -> Outcome:
-    """2.6: the chosen network's test accuracy, ramped; its training time reported."""
-    found = ctx.fact(test_figures)
-    choice = ctx.fact(picked)
-    seconds = choice.trial.seconds if not isinstance(choice, Outcome) else None
-    timing = f"; training took {seconds:.1f} s (reported, not graded)" if seconds is not None else ""
-    outcome = accuracy_outcome(ctx, found, extra=timing, hint="choose the rate with the best validation accuracy; "
-                                                              "more epochs or hidden units help")
-    if not isinstance(found, Outcome) and diverged(found.ce):
-        return Outcome(outcome.fraction, outcome.output + ": the chosen learning rate diverged", hint=outcome.hint,
-                       mistakes=("diverged",))
-    return outcome
-
-
-@check
 def improvement(ctx: CheckContext) -> Outcome:
     """3.1: the improved network's test accuracy against part 2's."""
     base = ctx.fact(test_figures)
@@ -205,3 +161,14 @@ def improvement(ctx: CheckContext) -> Outcome:
     return Outcome(fraction, text, mistakes=() if gain > 0 else ("no-improvement",),
                    hint=None if fraction >= 1 else "ReLU hidden units, more units, more epochs or a tuned rate "
                                                    "usually gain a point or more")
+
+
+PIPELINE = Pipeline(
+    search, returned_trial, TRAIN, fixed_run=fixed_run, test_figures=test_figures, diverged_ce=DIVERGED_CE,
+    hints={"fixed_learns": "check gradients first (2.3), then the SGD loop: shuffle, step through minibatches of "
+                           "batch_size, W -= learning_rate * dW for every parameter",
+           "fixed_learns.diverged": "average the gradient over the minibatch (divide by its size) so lr 0.5 is "
+                                    "stable",
+           "settings_tried": f"try at least {{wanted}} learning rates, calling {TRAIN} once per rate",
+           "test_accuracy": "choose the rate with the best validation accuracy; more epochs or hidden units help"})
+"""2.4 (training.fixed_learns), 2.5 (training.settings_tried) and 2.6 (training.test_accuracy) are the core's."""

@@ -27,12 +27,13 @@ class Settings:
     test_accuracy: float
     test_accuracy_floor: float
     """2.8 ramps from no credit at the floor to full credit at the threshold."""
-    train_check_learning_rate: float
-    train_check_batch_size: int
-    train_check_epochs: int
-    train_check_accuracy: float
+    fixed_learning_rate: float
+    fixed_batch_size: int
+    fixed_epochs: int
+    fixed_accuracy: float
+    """2.6's fixed-setting run and the validation accuracy it must reach."""
     min_settings: int = 9
 
 
-PLUGIN = Plugin(checks=checks_in(functions, training, tracking), state=Hw2Submission, settings=Settings,
-                child_files=training.child_files)
+PLUGIN = Plugin(checks=checks_in(functions, tracking), state=Hw2Submission, settings=Settings,
+                child_files=training.child_files, training=training.PIPELINE)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.checks.search import Trial, matches
+from grader.training.settings import matches
+from grader.training.trials import Trial
 from grader.checks.signature import role
 from grader.context import CheckContext
 from grader.plugin import check

@@ -1,4 +1,4 @@
-"""Problem 2's training items of hw2_softmax on the core's training pipeline
+"""Problem 2's training of hw2_softmax on the core's training pipeline
 (``grader.training``): Fashion-MNIST as the course's starter code prepares it
 (pixels in [-0.5, 0.5], labels one-hot, a stratified validation split of the
 training file), the fixed-setting run (2.6), findBestHyperparameters with
@@ -8,21 +8,21 @@ and b are read from what the student returns, and the grader's evaluation."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from grader.checks import coerce
 from grader.checks.numeric import as_array
-from grader.checks.search import SearchRecord, effective_settings
+from grader.training.settings import effective_settings
+from grader.training.trials import SearchRecord
 from grader.context import CheckContext
-from grader.plugin import check
 from grader.rubric import Outcome
-from grader.training.fixed import Fixed, FixedRun, learns, run_fixed
-from grader.training.search import Run, Search, choice_by_value, chosen, run_search, settings_tried
+from grader.training.fixed import Fixed, FixedRun, run_fixed
+from grader.training.pipeline import Pipeline
+from grader.training.search import Run, Search, choice_by_value, chosen, run_search
 from grader.training.split import Split, SplitData, handed_over
-from grader.training.testset import TestFigures, accuracy_outcome, measure
+from grader.training.testset import TestFigures, measure
 
 from . import evaluation
 from .student import SIGNATURES, Hw2Submission
@@ -90,7 +90,7 @@ def handed(ctx: CheckContext) -> dict[str, Any]:
 
 def fixed_run(ctx: CheckContext) -> FixedRun | Outcome:
     s, d = ctx.settings, ctx.fact(data)
-    values = {"lr": s.train_check_learning_rate, "batch": s.train_check_batch_size, "epochs": s.train_check_epochs,
+    values = {"lr": s.fixed_learning_rate, "batch": s.fixed_batch_size, "epochs": s.fixed_epochs,
               "alpha": 0.0}
     shown = f"learning rate {values['lr']:g}, batch {values['batch']}, {values['epochs']} epochs, alpha 0"
     return run_fixed(ctx, FIXED, {**ctx.fact(handed), **values}, (d.val_X, d.val_Y), shown=shown,
@@ -113,41 +113,26 @@ def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
     found = ctx.fact(search)
     picked = chosen(ctx, found, lambda f: choice_by_value(f, SEARCHED)) if found.problem is None else None
     if picked is not None:
-        model, label = picked.trial.result, picked.label
+        model, label, seconds = picked.trial.result, picked.label, picked.trial.seconds
     else:
         run = ctx.fact(fixed_run)
         if isinstance(run, Outcome):
             return Outcome(0.0, f"no model to evaluate: {run.output}")
         reason = "findBestHyperparameters is not defined" if not ctx.defines(SEARCH) else \
             "the search gave no usable trial"
-        model, label = run.model, f"the fixed-setting run ({run.setting}; {reason})"
+        model, label, seconds = run.model, f"the fixed-setting run ({run.setting}; {reason})", run.seconds
     X, Y = SPLIT.test_set(ctx)
     return measure(ctx, model, label, X, Y, evaluate=_evaluate, predicted=evaluation.logits(*model, X).argmax(1),
                    labels=Y.argmax(1), images=X, classes=CLASS_NAMES,
-                   how="the grader's evaluation of the W, b it returned")
+                   how="the grader's evaluation of the W, b it returned", seconds=seconds)
 
 
-# -- the items ----------------------------------------------------------------------------
-@check
-def train_fixed(ctx: CheckContext) -> Outcome:
-    """2.6: the fixed-setting run reaches the validation-accuracy floor."""
-    return learns(ctx.fact(fixed_run), floor=ctx.settings.train_check_accuracy, diverged=math.isnan,
-                  diverged_hint="a gradient averaged over the batch and a softmax shifted by its max keep lr 0.1 "
-                                "stable",
-                  hint="check compute_gradient first (P1), then the SGD loop: shuffle, step through minibatches, "
-                       "W -= lr * dW, b -= lr * db")
-
-
-@check
-def search_settings(ctx: CheckContext) -> Outcome:
-    """2.7: distinct settings tried (k of the 9 asked for)."""
-    found = ctx.fact(search)
-    return settings_tried(ctx, found, SEARCHED, wanted=ctx.settings.min_settings,
-                          effective=effective_settings(found.trials, lambda t: _vector(t.result)))
-
-
-@check
-def test_accuracy(ctx: CheckContext) -> Outcome:
-    """2.8: the chosen model's test accuracy, ramped."""
-    return accuracy_outcome(ctx, ctx.fact(test_figures),
-                            hint="a better learning rate, more epochs, or a search over more settings")
+PIPELINE = Pipeline(
+    search, lambda found: choice_by_value(found, SEARCHED), TRAIN, test_figures=test_figures, fixed_run=fixed_run,
+    effective=lambda ctx, found: effective_settings(found.trials, lambda t: _vector(t.result)),
+    hints={"fixed_learns": "check compute_gradient first (P1), then the SGD loop: shuffle, step through minibatches, "
+                           "W -= lr * dW, b -= lr * db",
+           "fixed_learns.diverged": "a gradient averaged over the batch and a softmax shifted by its max keep lr 0.1 "
+                                    "stable",
+           "test_accuracy": "a better learning rate, more epochs, or a search over more settings"})
+"""2.6 (training.fixed_learns), 2.7 (training.settings_tried) and 2.8 (training.test_accuracy) are the core's."""

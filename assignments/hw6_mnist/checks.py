@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from grader.plugin import Plugin, checks_in
 
-from . import part_a, search, testset, training
+from . import part_a, search, training
 from .student import Hw6Submission
 
 
@@ -29,5 +29,5 @@ class Settings:
     train_check_accuracy: float
 
 
-PLUGIN = Plugin(checks=checks_in(part_a, training, search, testset), state=Hw6Submission, settings=Settings,
-                child_files=training.child_files)
+PLUGIN = Plugin(checks=checks_in(part_a, training, search), state=Hw6Submission, settings=Settings,
+                child_files=training.child_files, training=search.PIPELINE)

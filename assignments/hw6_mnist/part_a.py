@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import coerce
 from grader.checks.diagnostics import call_failed
 from grader.checks.finite_diff import agree
 from grader.checks.numeric import compare
@@ -15,7 +14,8 @@ from grader.plugin import check
 from grader.rubric import Outcome
 
 from .layout import BLOCKS, Layout, normalise_blocks, size_for
-from .student import FUNCTIONS, STATE_CREDIT, Hw6Submission, loss_value
+from .calls import FUNCTIONS
+from .student import STATE_CREDIT, Hw6Submission, loss_value
 
 
 @check

@@ -1,24 +1,27 @@
-"""(b) findBestHyperparameters of hw6_mnist: the search runs once with the
-module's ``train`` spied on (``grader.checks.search``); every trial's weights
-are evaluated on the validation set by the grader as they arrive. b.1 counts
-the distinct settings that had an effect, b.2 judges the choice, b.3 the data.
+"""(b) and (c) of hw6_mnist on the core's training pipeline: findBestHyperparameters
+(or its misspelling) runs once with the module's ``train`` spied on, every
+trial's weights read in the student's layout and evaluated on the validation
+set by the grader as they arrive; b.1 counts the distinct settings that had
+an effect (hidden sizes read off the weights). The choice (b.2), the data
+(b.3) and the test set (c) are the core's built-in items.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Mapping
 
 import numpy as np
 
-from grader.checks.search import SearchRecord, Trial, best, distinct, mark_chosen, near_copies, returned_choice, \
-    setting_key
 from grader.checks.signature import role
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
-from grader.training.search import VAL_ACC, VAL_CE, Run, Search, note_choice, run_search
+from grader.training.pipeline import Pipeline
+from grader.training.search import Run, Search, chosen, run_search
+from grader.training.settings import distinct, near_copies, returned_choice, setting_key
+from grader.training.testset import TestFigures, measure
+from grader.training.trials import SearchRecord, Trial
 
 from . import evaluation
 from .layout import NUM_INPUT, pack
@@ -172,61 +175,28 @@ def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
                   "naming the best setting")
 
 
-@check
-def search_choice(ctx: CheckContext) -> Outcome:
+def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
+    """(c): the chosen trial's weights on the test set, which only the grader loads."""
     found = ctx.fact(search)
     if found.problem is not None:
-        return found.problem
-    done = [t for t in found.trials if t.completed and math.isfinite(t.figures[VAL_CE])]
-    if not done:
-        return Outcome(0.0, "no trial returned weights the grader could evaluate" +
-                       (f"; {found.stopped}" if found.stopped else ""))
-    if not found.ok:
-        return Outcome(0.0, f"{found.stopped}; its choice is unknown, so it cannot be judged")
-    chosen, how = chosen_trial(found)
-    if chosen is None:
-        return Outcome(0.0, how, hint="return the best setting as a dict, e.g. {'hidden': 50, 'lr': 0.1, ...}",
-                       mistakes=("unmatched-choice",))
-    note_choice(ctx, found, chosen, how)
-    mark_chosen(ctx, chosen, how)
-    best_ce, best_acc = best(done, VAL_CE), best(done, VAL_ACC, lowest=False)
-    assert best_ce is not None and best_acc is not None
-    ce, acc = chosen.figures.get(VAL_CE, float("nan")), chosen.figures.get(VAL_ACC, 0.0)
-    table = f"chosen {chosen.label()}: validation CE {ce:.4f}, accuracy {acc:.2%}"
-    if ce <= best_ce.figures[VAL_CE] + 1e-9 or acc >= best_acc.figures[VAL_ACC] - 1e-12:
-        return Outcome(1.0, f"{table}: the best of {len(done)} trials on the validation set (grader's evaluation)")
-    return Outcome(0.0, f"{table}; but {best_ce.label()} did better on validation (CE {best_ce.figures[VAL_CE]:.4f}, "
-                        f"accuracy {best_ce.figures[VAL_ACC]:.2%})",
-                   hint="keep the setting with the lowest validation loss (or highest validation accuracy) "
-                        "over all the trials", mistakes=("worse-choice",))
+        return Outcome(0.0, f"no chosen setting to evaluate: {found.problem.output}")
+    picked = chosen(ctx, found, chosen_trial)
+    if picked is None:
+        return Outcome(0.0, "no trial produced weights to evaluate on the test set")
+    ds = ctx.dataset("mnist")
+    X = np.asarray(ds.load("test", "images"), dtype=np.float64).T
+    Y = np.asarray(ds.load("test", "labels"), dtype=np.float64).T
+    blocks = picked.trial.result
+    return measure(ctx, blocks, picked.label, X, Y, evaluate=evaluation.evaluate,
+                   predicted=evaluation.logits(blocks, X).argmax(0), labels=Y.argmax(0), images=X.T,
+                   classes=[str(d) for d in range(10)], how="the grader's forward pass on the weights this trial "
+                                                             "returned", ce_ramp=True, seconds=picked.trial.seconds)
 
 
-@check
-def search_data(ctx: CheckContext) -> Outcome:
-    found = ctx.fact(search)
-    if found.problem is not None:
-        return found.problem
-    d = ctx.fact(load_data)
-    if not found.trials:
-        return Outcome(0.0, f"{found.function} never called train")
-    trials = found.completed
-    if not trials:
-        return Outcome(0.0, f"none of the {len(found.trials)} train call(s) of {found.function} completed with "
-                            "weights, so no trial's training data can be credited" +
-                       (f"; {found.stopped}" if found.stopped else ""))
-    wrong = [t for t in trials if t.train_examples is not None and t.train_examples != d.n_train]
-    unknown = [t for t in trials if t.train_examples is None]
-    base = ("the test set is held by the grader and never given to your code, so selection can only use the "
-            "validation data")
-    if wrong:
-        t = wrong[0]
-        return Outcome(1 - len(wrong) / len(trials),
-                       f"{len(wrong)} of {len(trials)} completed trials trained on {t.train_examples:,} examples, not "
-                       f"the {d.n_train:,} training examples ({t.label()}); {base}",
-                       hint="train every trial on trainX, trainY; use valX, valY only to compare the settings",
-                       mistakes=("wrong-training-data",))
-    if unknown and len(unknown) == len(trials):
-        return Outcome(0.5, f"the training data of the trials could not be seen in train's arguments; {base}")
-    which = "every trial" if len(trials) == len(found.trials) else \
-        f"every completed trial ({len(trials)} of {len(found.trials)} calls)"
-    return Outcome(1.0, f"{which} trained on the {d.n_train:,} training examples; {base}")
+MORE = "more epochs, a better learning rate or more hidden units"
+PIPELINE = Pipeline(search, chosen_trial, "train", test_figures=test_figures,
+                    n_train=lambda ctx: ctx.fact(load_data).n_train,
+                    hints={"choice_is_best.unmatched": "return the best setting as a dict, e.g. {'hidden': 50, "
+                                                       "'lr': 0.1, ...}", "test_ce": MORE, "test_accuracy": MORE})
+"""b.2 (training.choice_is_best), b.3 (training.trained_on_training_data) and (c) (training.test_ce,
+training.test_accuracy) are the core's."""

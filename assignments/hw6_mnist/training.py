@@ -17,11 +17,12 @@ import numpy as np
 from grader.checks import coerce
 from grader.checks.data import orient
 from grader.checks.diagnostics import call_failed
-from grader.checks.signature import HYPERPARAMETERS, CallPlan, cast, hyper_globals, plan_call
+from grader.checks.signature import HYPERPARAMETERS
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome, ramp
 from grader.sandbox import NpyFile
+from grader.training.fixed import hyper_plan
 
 from . import evaluation
 from .layout import Blocks, hidden_for, normalise_blocks
@@ -34,12 +35,6 @@ LOSS_ROWS = 10_000
 """Training examples the grader evaluates the training loss on (the first ones)."""
 SPEC_SIGNATURE = "train(trainX, trainY, valX, valY, hidden=..., lr=..., batch=..., epochs=..., alpha=...) -> w"
 TEMPLATE_SIGNATURE = "train(trainX, trainY, testX, testY, w)"
-# Module globals that template-era files read their hyperparameters from.
-GLOBAL_CANDIDATES = tuple(
-    name for base in ("NUM_HIDDEN", "NUM_EPOCHS", "EPOCHS", "N_EPOCHS", "NEPOCHS", "EPOCH", "BATCH_SIZE", "BATCH",
-                      "MINIBATCH_SIZE", "MINI_BATCH_SIZE", "BATCHSIZE", "LEARNING_RATE", "LR", "EPSILON", "ETA",
-                      "ALPHA", "REG", "LAMBDA", "LAM", "REGULARIZATION", "REGULARIZATION_STRENGTH", "NUM_ITER")
-    for name in (base, base.lower()))
 
 
 def training_files(settings: Any, data_dir: Path) -> tuple[Path, Path, str] | None:
@@ -152,25 +147,6 @@ class TrainRun:
     symmetric: bool
 
 
-def train_plan(state: Hw6Submission, values: dict[str, Any]) -> tuple[CallPlan, dict[str, Any], list[str]]:
-    """A call plan for train, the module globals to set for hyperparameters
-    the signature lacks, and the hyperparameters neither can carry."""
-    plan = plan_call(state.ctx.signature("train"), values, what="train",
-                     expected=f"{SPEC_SIGNATURE} or the template's {TEMPLATE_SIGNATURE}")
-    if plan.problem:
-        return plan, {}, []
-    by_role = hyper_globals(state.session.get(*GLOBAL_CANDIDATES))
-    set_globals, unset = {}, []
-    for r in HYPERPARAMETERS:
-        if r in plan.used or r not in values:
-            continue
-        if r in by_role:
-            set_globals[by_role[r]] = cast(r, values[r])
-        elif r != "alpha":
-            unset.append(r)
-    return plan, set_globals, unset
-
-
 def run_train_check(state: Hw6Submission) -> TrainRun | Outcome:
     ctx = state.ctx
     if not ctx.defines("train"):
@@ -180,7 +156,8 @@ def run_train_check(state: Hw6Submission) -> TrainRun | Outcome:
     epochs = int(ctx.settings.train_check_epochs)
     values = dict(oriented_data(state), w=initial_weights(state, hidden), hidden=hidden, epochs=epochs,
                   **CHECK_SETTING)
-    plan, set_globals, unset = train_plan(state, values)
+    plan, set_globals, unset = hyper_plan(ctx, "train", values,
+                                          expected=f"{SPEC_SIGNATURE} or the template's {TEMPLATE_SIGNATURE}")
     if plan.problem:
         return Outcome(0.0, plan.problem, hint=f"use {SPEC_SIGNATURE}")
     ctx.report(f"  train check: {hidden} hidden units, lr 0.1, batch 64, {epochs} epoch(s) on {d.description}")

@@ -9,11 +9,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from grader.checks.diagnostics import call_failed
-from grader.checks.signature import HYPERPARAMETERS, plan_call
+from grader.checks.signature import HYPERPARAMETERS, CallPlan, cast, hyper_globals, plan_call
 from grader.rubric import Outcome, ramp
 
 if TYPE_CHECKING:
     from grader.context import CheckContext
+
+
+GLOBAL_CANDIDATES = tuple(
+    name for base in ("NUM_HIDDEN", "NUM_EPOCHS", "EPOCHS", "N_EPOCHS", "NEPOCHS", "EPOCH", "BATCH_SIZE", "BATCH",
+                      "MINIBATCH_SIZE", "MINI_BATCH_SIZE", "BATCHSIZE", "LEARNING_RATE", "LR", "EPSILON", "ETA",
+                      "ALPHA", "REG", "LAMBDA", "LAM", "REGULARIZATION", "REGULARIZATION_STRENGTH", "NUM_ITER")
+    for name in (base, base.lower()))
+"""Module globals that template-era files read their hyperparameters from."""
 
 
 @dataclass(frozen=True)
@@ -77,3 +85,23 @@ def learns(run: FixedRun | Outcome, *, floor: float, diverged: Callable[[float],
                        mistakes=("diverged",), hint=diverged_hint)
     fraction = ramp(run.accuracy, floor=0.2, threshold=floor)
     return Outcome(fraction, text, hint=None if fraction >= 1 else hint)
+
+
+def hyper_plan(ctx: CheckContext, function: str, values: Mapping[str, Any], *,
+               expected: str) -> tuple[CallPlan, dict[str, Any], list[str]]:
+    """A call plan for a training function, the module globals to set for the
+    hyperparameters its signature lacks (a template-era file reads them from
+    globals such as NUM_EPOCHS), and the hyperparameters neither can carry."""
+    plan = plan_call(ctx.signature(function), dict(values), what=function, expected=expected)
+    if plan.problem:
+        return plan, {}, []
+    by_role = hyper_globals(ctx.session.get(*GLOBAL_CANDIDATES))
+    set_globals, unset = {}, []
+    for r in HYPERPARAMETERS:
+        if r in plan.used or r not in values:
+            continue
+        if r in by_role:
+            set_globals[by_role[r]] = cast(r, values[r])
+        elif r != "alpha":
+            unset.append(r)
+    return plan, set_globals, unset

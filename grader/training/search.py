@@ -1,7 +1,7 @@
 """The spied search of a training homework, run once per submission: the
 search function called with its training function spied on, each trial read
 and scored on the validation data by the grader as it arrives, the chosen
-trial trained again under the grader's eyes (``grader.checks.search``), and
+trial trained again under the grader's eyes (``grader.training.trials``, ``grader.training.replay``), and
 the choice matched to a trial. A homework says what differs in a ``Search``."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
-from grader.checks.search import (SearchRecord, Trial, best, checked_search, data_globals, distinct, epochs_of,
-                                  mark_chosen, record_search, returned_choice, tolerance_ce)
+from grader.training.replay import checked_search, epochs_of, tolerance_ce
+from grader.training.settings import best, distinct, returned_choice
+from grader.training.trials import SearchRecord, Trial, data_globals, mark_chosen, record_search
 from grader.checks.signature import plan_call
 from grader.rubric import Outcome
 
@@ -42,8 +43,6 @@ class Search:
     scoped_note: str = ""
     """Said when the search takes no data arguments and reads module globals; ``{name}`` is its name."""
     graded_on: str = "the search is graded on those"
-    hint_wanted: str = ""
-    """The hint of a search with too few settings; ``{wanted}`` is how many."""
 
 
 @dataclass(frozen=True)
@@ -102,29 +101,33 @@ def not_defined(name: str | None, spec: Search) -> SearchRecord:
     return SearchRecord(name, (), problem=spec.missing)
 
 
-def settings_tried(ctx: CheckContext, found: SearchRecord, spec: Search, *, wanted: int,
-                   effective: tuple[int, list[str]], what: str = "distinct setting(s)",
-                   changed: str = "changed the trained model", few: str = "few-settings") -> Outcome:
-    """How many distinct settings the search tried that had an effect, of the ``wanted``."""
+def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effective: tuple[int, list[str]],
+                           hint: str = "", diverged: Callable[[Trial], bool] | None = None) -> Outcome:
+    """How many distinct settings the search tried that had an effect, of the
+    ``wanted``; the trials that ``diverged`` are named (fine to try, never to choose)."""
     if found.problem is not None:
         return found.problem
     k = distinct(found.trials)
-    text = (f"{found.function} called {spec.train} {len(found.trials)} time(s); {len(found.completed)} returned "
-            f"usable results; {k} {what}")
+    text = (f"{found.function} called {train} {len(found.trials)} time(s); {len(found.completed)} returned "
+            f"usable results; {k} distinct setting(s)")
     mistakes = []
     count, problems = effective
     if count < k:
         k = count
-        text += f", of which {k} {changed} ({'; '.join(problems)})"
+        text += f", of which {k} changed the trained model ({'; '.join(problems)})"
         mistakes.append("ignores-hyperparameters")
+    bad = [t for t in found.completed if diverged is not None and diverged(t)]
+    if bad:
+        text += "; diverged: " + ", ".join(t.label() for t in bad) + " (a setting that diverges is fine to try, " \
+                                                                      "never to choose)"
+        mistakes.append("diverged")
     if found.stopped:
         text += f"; {found.stopped}"
-    hint = None
     if k < wanted:
-        mistakes.append(few)
-        hint = spec.hint_wanted.format(wanted=wanted, train=spec.train) or \
-            f"try at least {wanted} different settings, calling {spec.train} once per setting"
-    return Outcome(min(1.0, k / wanted), text, hint=hint, mistakes=tuple(mistakes))
+        mistakes.append("few-settings")
+    return Outcome(min(1.0, k / wanted), text, mistakes=tuple(mistakes), hint=None if k >= wanted else (
+        hint.format(wanted=wanted) if hint else f"try at least {wanted} different settings, calling {train} once "
+                                                "per setting"))
 
 
 def choice_by_value(found: SearchRecord, spec: Search) -> tuple[Trial | None, str]:

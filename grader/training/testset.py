@@ -25,11 +25,14 @@ class TestFigures:
     text: str
     label: str
     model: Any = None
+    seconds: float | None = None
+    """How long the training of the model took (reported, never graded)."""
 
 
 def measure(ctx: CheckContext, model: Any, label: str, X: np.ndarray, Y: np.ndarray, *,
             evaluate: Callable[[Any, Any, Any], "tuple[float, float]"], predicted: np.ndarray, labels: np.ndarray,
-            images: np.ndarray, classes: Sequence[str], how: str, ce_ramp: bool = False) -> TestFigures:
+            images: np.ndarray, classes: Sequence[str], how: str, ce_ramp: bool = False,
+            seconds: float | None = None) -> TestFigures:
     """``model``'s test CE and accuracy by the grader's ``evaluate``; ``how`` says
     what the grader evaluated (for the text), ``ce_ramp`` whether the CE is graded too."""
     ce, acc = evaluate(model, X, Y)
@@ -43,7 +46,7 @@ def measure(ctx: CheckContext, model: Any, label: str, X: np.ndarray, Y: np.ndar
     first, second = (f"test CE {ce:.4f}", f"test accuracy {acc:.2%}")[::-1 if not ce_ramp else 1]
     text = f"{label}: {first}, {second} ({how}; {ctx.profile.name} profile)"
     ctx.report("  " + text)
-    return TestFigures(ce, acc, text, label, model)
+    return TestFigures(ce, acc, text, label, model, seconds)
 
 
 def accuracy_outcome(ctx: CheckContext, found: TestFigures | Outcome, *, hint: str, extra: str = "") -> Outcome:

@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-from grader.checks.search import Trial, effective_settings, name_settings, near_copies
+from grader.training.settings import effective_settings, near_copies
+from grader.training.trials import Trial, name_settings
 
 
 def trial(index: int, *, lr: float, result=None, **globals_) -> Trial:
