@@ -27,6 +27,8 @@ class Settings:
     test_accuracy_floor: float
     train_check_epochs: int
     train_check_accuracy: float
+    min_settings: int = 10
+    """b.1's full credit: this many distinct settings tried."""
 
 
 PLUGIN = Plugin(checks=checks_in(part_a, training, search), state=Hw6Submission, settings=Settings,

@@ -1,9 +1,9 @@
 """(b) and (c) of hw6_mnist on the core's training pipeline: findBestHyperparameters
 (or its misspelling) runs once with the module's ``train`` spied on, every
 trial's weights read in the student's layout and evaluated on the validation
-set by the grader as they arrive; b.1 counts the distinct settings that had
-an effect (hidden sizes read off the weights). The choice (b.2), the data
-(b.3) and the test set (c) are the core's built-in items.
+set by the grader as they arrive, hidden sizes read off the weights. The
+items, b.1 (settings), b.2 (the choice), b.3 (the data) and (c) (the test
+set), are the core's built-in ones.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ import numpy as np
 
 from grader.checks.signature import role
 from grader.context import CheckContext
-from grader.plugin import check
 from grader.rubric import Outcome
 from grader.training.pipeline import Pipeline
 from grader.training.search import Run, Search, chosen, run_search
-from grader.training.settings import distinct, near_copies, returned_choice, setting_key
+from grader.training.settings import effective_settings, returned_choice
 from grader.training.testset import TestFigures, measure
 from grader.training.trials import SearchRecord, Trial
 
@@ -28,7 +27,6 @@ from .layout import NUM_INPUT, pack
 from .student import Hw6Submission
 from .training import initial_weights, load_data, oriented_data, weights_blocks
 
-MIN_SETTINGS = 10
 SEARCH_SIGNATURE = "findBestHyperparameters(trainX, trainY, valX, valY) -> dict of train's keyword arguments"
 HIDDEN_FROM_W = "hidden (size of w)"
 SEARCHED = Search(
@@ -94,67 +92,16 @@ def _read_off_weights(state: Hw6Submission, found: SearchRecord) -> None:
                 t.problem = "weights of a hidden size whose layout could not be read"
 
 
-def without_effect(trials: tuple[Trial, ...]) -> tuple[int, list[str]]:
-    """Distinct settings that had an effect, and why some did not: a trial
-    asked for a number of hidden units its weights do not have, or trials
-    with different settings returned exactly the same weights (a train that
-    ignores the hyperparameters it is given, seeded so every run is alike),
-    or the same weights up to noise (reused from another call)."""
-    done = [t for t in trials if t.completed]
-    problems: list[str] = []
-    effective = []
-    said_hidden = said_identical = False
-    for t in done:
-        setting = dict(t.setting)
-        actual = int(t.result[0].shape[0])
-        for key, value in t.setting.items():
-            if role(str(key)) == "hidden" and isinstance(value, (int, float, np.integer, np.floating)) \
-                    and not isinstance(value, bool) and int(value) != actual:
-                setting[key] = actual
-                if not said_hidden:
-                    said_hidden = True
-                    problems.append(f"{t.label()} asked for {key}={value} but returned weights with {actual} hidden "
-                                    f"units: train ignores its {key!r} argument")
-        effective.append(setting_key(setting))
-    copies = near_copies(done, lambda t: np.concatenate([np.ravel(b) for b in t.result]))
-    for t in done:
-        first = copies.get(t.index)
-        if first is not None and setting_key(first.setting) != setting_key(t.setting) and not said_identical:
-            said_identical = True
-            exact = all(np.array_equal(x, y) for x, y in zip(first.result, t.result))
-            problems.append(f"{first.label()} and {t.label()} returned {'identical weights' if exact else 'the same weights up to noise'} "
-                            "although their settings differ: train ignores (some of) the hyperparameters it is "
-                            "given, or reuses weights, so such trials count as one setting")
-    return min(len(set(effective)), len(done) - len(copies)), problems
+def _actual_hidden(t: Trial) -> dict[str, int]:
+    """The hidden units a trial's weights have, under each name its setting asked for them by."""
+    return {key: int(t.result[0].shape[0]) for key, value in t.setting.items() if role(str(key)) == "hidden"
+            and isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)}
 
 
-@check
-def search_settings(ctx: CheckContext) -> Outcome:
-    found = ctx.fact(search)
-    if found.problem is not None:
-        return found.problem
-    done = found.completed
-    k = distinct(found.trials)
-    visible = any(key != HIDDEN_FROM_W for t in done for key in t.setting) or \
+def _visible(done: list[Trial]) -> bool:
+    """A hyperparameter showed in the calls (a hidden size read off the weights counts if it varied)."""
+    return any(key != HIDDEN_FROM_W for t in done for key in t.setting) or \
         len({t.setting.get(HIDDEN_FROM_W) for t in done}) > 1
-    text = (f"{found.function} called train {len(found.trials)} time(s); {len(done)} returned usable weights; "
-            f"{k} distinct setting(s)")
-    effective, problems = without_effect(found.trials)
-    mistakes = []
-    if effective < k:
-        k = effective
-        text += f", of which {k} had an effect on the weights ({'; '.join(problems)})"
-        mistakes.append("ignores-hyperparameters")
-    if done and not visible:
-        k = min(k, 1)
-        text += " (no hyperparameter was visible in the calls: pass them as train's arguments or module globals)"
-    stopped = f"; {found.stopped}" if found.stopped else ""
-    hint = None
-    if k < MIN_SETTINGS:
-        hint = (f"try at least {MIN_SETTINGS} different settings, calling train once per setting" +
-                ("; train must use the hyperparameters it is given" if problems else ""))
-        mistakes.append("few-settings")
-    return Outcome(min(1.0, k / MIN_SETTINGS), text + stopped, hint=hint, mistakes=tuple(mistakes))
 
 
 def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
@@ -194,9 +141,11 @@ def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
 
 
 MORE = "more epochs, a better learning rate or more hidden units"
-PIPELINE = Pipeline(search, chosen_trial, "train", test_figures=test_figures,
+PIPELINE = Pipeline(search, chosen_trial, "train", test_figures=test_figures, visible=_visible,
                     n_train=lambda ctx: ctx.fact(load_data).n_train,
+                    effective=lambda ctx, found: effective_settings(found.trials, lambda t: SEARCHED.vector(t.result),
+                                                                    actual=_actual_hidden),
                     hints={"choice_is_best.unmatched": "return the best setting as a dict, e.g. {'hidden': 50, "
                                                        "'lr': 0.1, ...}", "test_ce": MORE, "test_accuracy": MORE})
-"""b.2 (training.choice_is_best), b.3 (training.trained_on_training_data) and (c) (training.test_ce,
-training.test_accuracy) are the core's."""
+"""b.1 (training.settings_tried), b.2 (training.choice_is_best), b.3 (training.trained_on_training_data)
+and (c) (training.test_ce, training.test_accuracy) are the core's."""

@@ -43,7 +43,8 @@ def settings_tried(ctx: CheckContext) -> Outcome:
     effective = p.effective(ctx, found) if p.effective else (distinct(found.trials), [])
     return settings_tried_outcome(found, train=p.train, wanted=ctx.settings.min_settings, effective=effective,
                                   hint=p.hint("settings_tried"),
-                                  diverged=lambda t: p.diverged(t.figures.get(VAL_CE, math.nan)))
+                                  visible=p.visible, diverged=(lambda t: p.diverged(t.figures.get(VAL_CE, math.nan)))
+                                  if math.isfinite(p.diverged_ce) else None)
 
 
 def choice_is_best(ctx: CheckContext) -> Outcome:

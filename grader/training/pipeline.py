@@ -34,6 +34,8 @@ class Pipeline:
     """How many training examples the child was given (for ``trained_on_training_data``)."""
     effective: Callable[[CheckContext, SearchRecord], "tuple[int, list[str]]"] | None = None
     """Distinct settings that changed the trained model, and why some did not."""
+    visible: Callable[[list[Trial]], bool] | None = None
+    """Whether the completed trials' calls showed any hyperparameter (else they count as one setting)."""
     diverged_ce: float = math.inf
     """A fixed run whose validation CE is above this (or not finite) diverged."""
     hints: Mapping[str, str] = field(default_factory=dict)

@@ -102,9 +102,12 @@ def not_defined(name: str | None, spec: Search) -> SearchRecord:
 
 
 def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effective: tuple[int, list[str]],
-                           hint: str = "", diverged: Callable[[Trial], bool] | None = None) -> Outcome:
+                           hint: str = "", diverged: Callable[[Trial], bool] | None = None,
+                           visible: Callable[[list[Trial]], bool] | None = None) -> Outcome:
     """How many distinct settings the search tried that had an effect, of the
-    ``wanted``; the trials that ``diverged`` are named (fine to try, never to choose)."""
+    ``wanted``; the trials that ``diverged`` are named (fine to try, never to
+    choose); trials whose calls showed no hyperparameter (``visible`` false)
+    count as one setting."""
     if found.problem is not None:
         return found.problem
     k = distinct(found.trials)
@@ -116,6 +119,10 @@ def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effe
         k = count
         text += f", of which {k} changed the trained model ({'; '.join(problems)})"
         mistakes.append("ignores-hyperparameters")
+    if found.completed and visible is not None and not visible(found.completed):
+        k = min(k, 1)
+        text += (f" (no hyperparameter was visible in the calls: pass them as {train}'s arguments or module "
+                 "globals)")
     bad = [t for t in found.completed if diverged is not None and diverged(t)]
     if bad:
         text += "; diverged: " + ", ".join(t.label() for t in bad) + " (a setting that diverges is fine to try, " \
@@ -125,9 +132,10 @@ def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effe
         text += f"; {found.stopped}"
     if k < wanted:
         mistakes.append("few-settings")
+    ignores = f"; {train} must use the hyperparameters it is given" if problems else ""
     return Outcome(min(1.0, k / wanted), text, mistakes=tuple(mistakes), hint=None if k >= wanted else (
         hint.format(wanted=wanted) if hint else f"try at least {wanted} different settings, calling {train} once "
-                                                "per setting"))
+                                                "per setting") + ignores)
 
 
 def choice_by_value(found: SearchRecord, spec: Search) -> tuple[Trial | None, str]:

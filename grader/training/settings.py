@@ -21,17 +21,32 @@ def distinct(trials: Sequence[Trial]) -> int:
     return len({setting_key(t.setting) for t in trials if t.completed})
 
 
-def effective_settings(trials: Sequence[Trial], vector: Callable[[Trial], np.ndarray]) -> tuple[int, list[str]]:
-    """Distinct settings that changed what training returned: trials with
-    different settings and the same results up to noise (a training function
-    that ignores the hyperparameters it is given, seeded alike; or a result
-    reused with a little noise added) count as one."""
+def effective_settings(trials: Sequence[Trial], vector: Callable[[Trial], np.ndarray], *,
+                       actual: Callable[[Trial], Mapping[str, Any]] | None = None) -> tuple[int, list[str]]:
+    """Distinct settings that changed what training returned, and why some did
+    not: a trial whose result shows another value than it asked for
+    (``actual(trial)``: setting -> the value its result has, e.g. the hidden
+    units its weights have) counts as that value; trials with different
+    settings and the same results up to noise (a training function that
+    ignores the hyperparameters it is given, seeded alike; or a result reused
+    with a little noise added) count as one."""
     done = [t for t in trials if t.completed]
+    problems: list[str] = []
+    keys = []
+    for t in done:
+        setting = dict(t.setting)
+        for key, value in (actual(t) if actual else {}).items():
+            if key in setting and setting[key] != value:
+                if not problems:
+                    problems.append(f"{t.label()} asked for {key}={setting[key]} but its result has {key}={value}: "
+                                    f"training ignores its {key!r} argument")
+                setting[key] = value
+        keys.append(setting_key(setting))
     copies = near_copies(done, vector)
     by_index = {t.index: t for t in done}
-    problems = [copy_problem(first, by_index[index]) for index, first in copies.items()
-                if setting_key(first.setting) != setting_key(by_index[index].setting)][:1]
-    return min(distinct(done), len(done) - len(copies)), problems
+    problems += [copy_problem(first, by_index[index]) for index, first in copies.items()
+                 if setting_key(first.setting) != setting_key(by_index[index].setting)][:1]
+    return min(len(set(keys)), len(done) - len(copies)), problems
 
 
 def copy_problem(first: Trial, later: Trial) -> str:
