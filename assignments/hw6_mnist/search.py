@@ -74,7 +74,7 @@ def search(ctx: CheckContext) -> SearchRecord:
 
     return run_search(ctx, SEARCHED, Run(
         name, dict(oriented_data(state), w=initial_weights(state, state.hidden)), read, (d.val_X, d.val_Y),
-        description=f"  findBestHyperparameters on {d.description}; validation: mnist/validation ({d.n_val:,}); "
+        description=f"  findBestHyperparameters on {d.files.description}; validation: mnist/validation ({d.files.n_val:,}); "
                     "each trial is scored by the grader on the validation set",
         choose=chosen_trial, replay_values=replay, after=lambda found: _read_off_weights(state, found)))
 
@@ -142,7 +142,7 @@ def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
 
 MORE = "more epochs, a better learning rate or more hidden units"
 PIPELINE = Pipeline(search, chosen_trial, "train", test_figures=test_figures, visible=_visible,
-                    n_train=lambda ctx: ctx.fact(load_data).n_train,
+                    n_train=lambda ctx: ctx.fact(load_data).files.n_train,
                     effective=lambda ctx, found: effective_settings(found.trials, lambda t: SEARCHED.vector(t.result),
                                                                     actual=_actual_hidden),
                     hints={"choice_is_best.unmatched": "return the best setting as a dict, e.g. {'hidden': 50, "

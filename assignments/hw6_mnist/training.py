@@ -3,7 +3,8 @@ run of the student's train at a fixed setting, judged by the grader's own
 evaluation of the weights it returns.
 
 The child only ever gets the profile's training files and the validation
-split, memory-mapped; the test split stays in the grader (``testset``)."""
+split, memory-mapped (``grader.training.split``); the test split stays in the
+grader."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from grader.plugin import check
 from grader.rubric import Outcome, ramp
 from grader.sandbox import NpyFile
 from grader.training.fixed import hyper_plan
+from grader.training.split import Split, SplitFiles
 
 from . import evaluation
 from .layout import Blocks, hidden_for, normalise_blocks
@@ -37,65 +39,35 @@ SPEC_SIGNATURE = "train(trainX, trainY, valX, valY, hidden=..., lr=..., batch=..
 TEMPLATE_SIGNATURE = "train(trainX, trainY, testX, testY, w)"
 
 
-def training_files(settings: Any, data_dir: Path) -> tuple[Path, Path, str] | None:
-    """(images, labels, description) of the profile's training data."""
-    from grader import datasets
-
-    ds = datasets.available("mnist", data_dir=data_dir)
-    if ds is None:
-        return None
-    if settings.train_subset:
-        sub = datasets.subset(ds, "train", size=settings.train_subset, method="stratified", seed=0)
-        return sub.images_path, sub.labels_path, sub.description
-    return ds.path("train", "images"), ds.path("train", "labels"), "mnist/train: all 55,000 examples"
-
-
-def child_files(profile: Any, settings: Any, data_dir: Path) -> list[Path]:
-    """The training data of the profile and the validation split: the only
-    data files the child may open. Never the test split."""
-    from grader import datasets
-
-    files = training_files(settings, data_dir)
-    ds = datasets.available("mnist", data_dir=data_dir)
-    if files is None or ds is None:
-        return []
-    return [files[0], files[1], ds.path("validation", "images"), ds.path("validation", "labels")]
+SPLIT = Split("mnist", 10, validation="validation")
+"""The profile's training data (all 55,000 or a stratified subset) and MNIST's own validation split."""
+child_files = SPLIT.child_files
 
 
 @dataclass(frozen=True)
 class Data:
-    train_images: Path
-    train_labels: Path
-    description: str
-    val_images: Path
-    val_labels: Path
-    n_train: int
-    n_val: int
-    loss_X: np.ndarray      # (784, m) columns, float64: training-loss probe
+    """The split, and the arrays the grader evaluates on, examples as columns (float64)."""
+
+    files: SplitFiles
+    loss_X: np.ndarray      # (784, m): the training-loss probe, the first LOSS_ROWS training examples
     loss_Y: np.ndarray
     val_X: np.ndarray
     val_Y: np.ndarray
 
 
 def load_data(ctx: CheckContext) -> Data:
-    ds = ctx.dataset("mnist")
-    found = training_files(ctx.settings, ctx.data_dir or Path())
-    assert found is not None
-    images, labels, description = found
-    tr_x = np.load(images, mmap_mode="r")
-    tr_y = np.load(labels, mmap_mode="r")
-    return Data(images, labels, description, ds.path("validation", "images"), ds.path("validation", "labels"),
-                len(tr_y), len(ds.load("validation", "labels")),
-                np.asarray(tr_x[:LOSS_ROWS], dtype=np.float64).T, np.asarray(tr_y[:LOSS_ROWS], dtype=np.float64).T,
-                np.asarray(ds.load("validation", "images"), dtype=np.float64).T,
-                np.asarray(ds.load("validation", "labels"), dtype=np.float64).T)
+    found = SPLIT.files(ctx.settings, ctx.data_dir or Path())
+    assert found is not None, "the item should declare needs = ['mnist']"
+    tr_x, tr_y = np.load(found.train_images, mmap_mode="r"), np.load(found.train_onehot, mmap_mode="r")
+    val_x, val_y = np.load(found.val_images, mmap_mode="r"), np.load(found.val_onehot, mmap_mode="r")
+    return Data(found, *(np.asarray(a, dtype=np.float64).T for a in (tr_x[:LOSS_ROWS], tr_y[:LOSS_ROWS], val_x, val_y)))
 
 
 def oriented_data(state: Hw6Submission) -> dict[str, Any]:
     """The training and validation files as the student's functions take data."""
-    d, orientation = state.ctx.fact(load_data), state.orientation.orientation
-    trX, trY = orient(NpyFile(str(d.train_images)), NpyFile(str(d.train_labels)), orientation)
-    vX, vY = orient(NpyFile(str(d.val_images)), NpyFile(str(d.val_labels)), orientation)
+    f, orientation = state.ctx.fact(load_data).files, state.orientation.orientation
+    trX, trY = orient(NpyFile(str(f.train_images)), NpyFile(str(f.train_onehot)), orientation)
+    vX, vY = orient(NpyFile(str(f.val_images)), NpyFile(str(f.val_onehot)), orientation)
     return {"trainX": trX, "trainY": trY, "valX": vX, "valY": vY}
 
 
@@ -160,7 +132,7 @@ def run_train_check(state: Hw6Submission) -> TrainRun | Outcome:
                                           expected=f"{SPEC_SIGNATURE} or the template's {TEMPLATE_SIGNATURE}")
     if plan.problem:
         return Outcome(0.0, plan.problem, hint=f"use {SPEC_SIGNATURE}")
-    ctx.report(f"  train check: {hidden} hidden units, lr 0.1, batch 64, {epochs} epoch(s) on {d.description}")
+    ctx.report(f"  train check: {hidden} hidden units, lr 0.1, batch 64, {epochs} epoch(s) on {d.files.description}")
     timeout = max(ctx.session.limits.call_seconds, 60.0 * epochs)
     result = ctx.session.call("train", *plan.args, timeout=timeout, with_globals=set_globals, **plan.kwargs)
     how = []

@@ -1,8 +1,9 @@
-"""A validation split carved from a dataset's training file, prepared once as
-memory-mappable files for the child: images rescaled, labels one-hot (and as
-class numbers where a homework's students may want them), stratified with
-seed 0, optionally a stratified subset of the rest to train on. The test split
-never becomes a child file: only the grader loads it (``test_set``)."""
+"""The data a training homework hands its child, memory-mappable: a validation
+split carved from the dataset's training file (images rescaled, labels
+one-hot, and as class numbers where a homework's students may want them;
+stratified with seed 0), or the dataset's own validation split as it is
+stored; optionally a stratified subset of the training data to train on. The
+test split never becomes a child file: only the grader loads it (``test_set``)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ class Split:
     offset: float = 0.0
     key: str = ""
     with_index: bool = False
+    validation: str = ""
+    """The dataset's own validation split to use as it is stored (then
+    ``train_subset`` alone applies); empty: carve one from the training file."""
 
     def files(self, settings: Any, data_dir: Path) -> SplitFiles | None:
         """The prepared files for these settings, made on first use (None: the dataset is not here)."""
@@ -68,6 +72,8 @@ class Split:
         ds = datasets.available(self.dataset, data_dir=data_dir)
         if ds is None:
             return None
+        if self.validation:
+            return self._stored(ds, settings)
         labels = np.asarray(ds.load("train", "labels"))
         train, val = train_validation_rows(labels, self.classes, validation_size=settings.validation_size,
                                            train_subset=settings.train_subset)
@@ -90,6 +96,19 @@ class Split:
                        f"{len(train):,} training images, pixels scaled to [{low:g}, {high:g}], labels one-hot")
         return SplitFiles(train_files[0], train_files[1], val_files[0], val_files[1], len(train), len(val),
                           description, train_files[2], val_files[2])
+
+    def _stored(self, ds: Any, settings: Any) -> SplitFiles:
+        from grader import datasets
+
+        n_val = len(ds.load(self.validation, "labels"))
+        val = (ds.path(self.validation, "images"), ds.path(self.validation, "labels"))
+        if settings.train_subset:
+            sub = datasets.subset(ds, "train", size=settings.train_subset, method="stratified", seed=0)
+            n_sub = len(np.load(sub.labels_path, mmap_mode="r"))
+            return SplitFiles(sub.images_path, sub.labels_path, *val, n_sub, n_val, sub.description)
+        n = len(ds.load("train", "labels"))
+        return SplitFiles(ds.path("train", "images"), ds.path("train", "labels"), *val, n, n_val,
+                          f"{self.dataset}/train: all {n:,} examples")
 
     def _images(self, ds: Any, rows: np.ndarray) -> np.ndarray:
         scaled = np.asarray(ds.load("train", "images"), np.float32)[rows] / np.float32(255)
