@@ -59,10 +59,11 @@ def check(function: Check) -> Check:
     return function
 
 
-def checks_in(*modules: types.ModuleType) -> dict[str, Check]:
-    """The checks (``@check``) the modules define, by name."""
+def checks_in(*modules: types.ModuleType | str) -> dict[str, Check]:
+    """The checks (``@check``) the modules define, by name (a module or its
+    name: ``checks_in(__name__)`` for the module that says it)."""
     found: dict[str, Check] = {}
-    for source in modules:
+    for source in (sys.modules[m] if isinstance(m, str) else m for m in modules):
         for name, value in vars(source).items():
             if callable(value) and getattr(value, "__grade_check__", False) and \
                     getattr(value, "__module__", None) == source.__name__:

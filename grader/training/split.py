@@ -127,8 +127,11 @@ class Split:
     def test_set(self, ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
         """The test images (float64, prepared like the training images) and one-hot labels: the grader's alone."""
         ds = ctx.dataset(self.dataset)
-        X = np.asarray(ds.load("test", "images"), dtype=np.float64) / 255.0
-        return (X + self.offset if self.offset else X), np.eye(self.classes)[np.asarray(ds.load("test", "labels"))]
+        images, labels = ds.load("test", "images"), np.asarray(ds.load("test", "labels"))
+        X = np.asarray(images, dtype=np.float64)
+        X = X / 255.0 if np.asarray(images).dtype.kind in "ui" else X
+        Y = labels.astype(np.float64) if labels.ndim == 2 else np.eye(self.classes)[labels]
+        return (X + self.offset if self.offset else X), Y
 
 
 def handed_over(data: SplitData, *, index_labels: bool = False) -> dict[str, Any]:

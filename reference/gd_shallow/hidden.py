@@ -6,7 +6,6 @@ taken as s instead of s(1 - s) or at z instead of at s."""
 
 from __future__ import annotations
 
-import sys
 
 import numpy as np
 
@@ -202,4 +201,4 @@ def gradients_hidden(ctx: CheckContext) -> Outcome:
                                                           "G1's rows")
 
 
-HIDDEN = Hidden(checks=checks_in(sys.modules[__name__]), hidden_seed=HIDDEN_SEED)
+HIDDEN = Hidden(checks=checks_in(__name__), hidden_seed=HIDDEN_SEED)

@@ -4,7 +4,6 @@ problems drawn with the hidden seed, naming the usual mistakes."""
 
 from __future__ import annotations
 
-import sys
 
 from grader.checks import coerce
 from grader.checks.diagnostics import call_failed
@@ -108,4 +107,4 @@ def loss_hidden(ctx: CheckContext) -> Outcome:
                       what="cross_entropy_loss on hidden random problems")
 
 
-HIDDEN = Hidden(checks=checks_in(sys.modules[__name__]), hidden_seed="softmax-9d27e4a1c0")
+HIDDEN = Hidden(checks=checks_in(__name__), hidden_seed="softmax-9d27e4a1c0")

@@ -4,7 +4,6 @@ hidden seed, naming the usual mistakes."""
 
 from __future__ import annotations
 
-import sys
 
 from grader.context import CheckContext
 from grader.plugin import Hidden, check, checks_in
@@ -34,4 +33,4 @@ def grad_b2(ctx: CheckContext) -> Outcome:
     return grade_block(ctx, 3)
 
 
-HIDDEN = Hidden(checks=checks_in(loss, sys.modules[__name__]), hidden_seed="mnist-3c9e1f70b2")
+HIDDEN = Hidden(checks=checks_in(loss, __name__), hidden_seed="mnist-3c9e1f70b2")
