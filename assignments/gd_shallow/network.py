@@ -1,7 +1,8 @@
 """Parts 2 and 3 of gd_shallow, the grader's side: how the student's
-functions take their parameters, the networks a submission returns read into
-plain layers, and the grader's own forward pass that evaluates them (on the
-test set too, which never reaches student code)."""
+functions take their parameters, and the networks a submission returns read
+into the plain layers the grader's own forward pass evaluates
+(``grader.training.models``; on the test set too, which never reaches student
+code)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,13 @@ import numpy as np
 
 from grader.checks.numeric import as_array
 from grader.context import CheckContext
+from grader.training.models import ACTIVATIONS, Layer, log_probabilities
 
 DATASET = "fashion_mnist"
 FEATURES, CLASSES = 784, 10
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "softmax")
 ALIASES = {"logistic": "sigmoid", "identity": "linear", "none": "linear", "": "linear", "logsig": "sigmoid",
            "tansig": "tanh", "purelin": "linear", "rectifier": "relu", "softmax_output": "softmax"}
 """Activation names as students (and MATLAB's toolbox) spell them."""
-Layer = tuple[np.ndarray, np.ndarray, str]
 
 
 # -- reading what the student returns --------------------------------------------------------
@@ -144,38 +144,6 @@ def params_form(ctx: CheckContext) -> ParamsForm:
 def layers_of(params: Sequence[np.ndarray]) -> list[Layer]:
     W1, b1, W2, b2 = params
     return [(W1, b1, "sigmoid"), (W2, b2, "softmax")]
-
-
-# -- the grader's forward pass -----------------------------------------------------------------
-def _activate(z: np.ndarray, name: str) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(z, 0)
-    if name == "sigmoid":
-        return np.exp(-np.logaddexp(0.0, -z))
-    if name == "tanh":
-        return np.tanh(z)
-    return z  # linear; softmax is applied to the last layer's output
-
-
-def log_probabilities(layers: Sequence[Layer], X: np.ndarray) -> np.ndarray:
-    """Log class probabilities (n, 10): the last layer's output goes through a softmax."""
-    h = np.asarray(X, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        for i, (W, b, name) in enumerate(layers):
-            z = h @ W + b
-            h = z if i == len(layers) - 1 else _activate(z, name)
-        top = h.max(axis=1, keepdims=True)
-        return h - top - np.log(np.exp(h - top).sum(axis=1, keepdims=True))
-
-
-def evaluate(layers: Sequence[Layer], X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) with one-hot Y."""
-    logp = log_probabilities(layers, X)
-    with np.errstate(all="ignore"):
-        ce = float(-np.mean(np.sum(np.asarray(Y) * logp, axis=1)))
-    labels = np.argmax(Y, axis=1)
-    accuracy = float(np.mean(np.argmax(logp, axis=1) == labels)) if np.isfinite(logp).all() else 0.0
-    return (ce if np.isfinite(ce) else float("nan")), accuracy
 
 
 def random_network(rng: np.random.Generator, hidden: int, scale: float = 1.0) -> tuple[np.ndarray, ...]:

@@ -19,6 +19,7 @@ from grader.checks.signature import plan_call
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
+from grader.training import models
 from grader.training.fixed import Fixed, FixedRun, run_fixed
 from grader.training.pipeline import Pipeline
 from grader.training.search import VAL_CE, Chosen, Run, Search, chosen, run_search
@@ -28,7 +29,6 @@ from grader.training.testset import TestFigures, measure
 from grader.training.trials import SearchRecord, Trial
 
 from . import network
-from .network import Layer
 
 TRAIN, SEARCH, IMPROVED = "train_shallow", "search_learning_rate", "train_improved"
 SIGNATURES = {
@@ -51,10 +51,10 @@ def _vector(layers: Any) -> np.ndarray:
     return np.concatenate([np.ravel(part) for W, b, _ in layers for part in (W, b)])
 
 
-FIXED = Fixed(TRAIN, SIGNATURES[TRAIN], network.read_shallow, network.evaluate,
+FIXED = Fixed(TRAIN, SIGNATURES[TRAIN], network.read_shallow, models.evaluate,
               keywords={"lr": "learning_rate", "batch": "batch_size", "epochs": "epochs", "hidden": "hidden"},
               returns_hint="return W1, b1, W2, b2")
-SEARCHED = Search(SEARCH, TRAIN, SIGNATURES[SEARCH], features=network.FEATURES, evaluate=network.evaluate,
+SEARCHED = Search(SEARCH, TRAIN, SIGNATURES[SEARCH], features=network.FEATURES, evaluate=models.evaluate,
                   vector=_vector, missing=Outcome(0.0, f"{SEARCH} is not defined", mistakes=("no-search",),
                                                   hint=f"add {SIGNATURES[SEARCH]}, calling {TRAIN} once per "
                                                        "learning rate"))
@@ -112,13 +112,13 @@ def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
         return choice
     layers = choice.trial.result
     X, Y = SPLIT.test_set(ctx)
-    return measure(ctx, layers, choice.trial.label(), X, Y, evaluate=network.evaluate,
-                   predicted=network.log_probabilities(layers, X).argmax(1), labels=Y.argmax(1), images=X,
+    return measure(ctx, layers, choice.trial.label(), X, Y, evaluate=models.evaluate,
+                   predicted=models.log_probabilities(layers, X).argmax(1), labels=Y.argmax(1), images=X,
                    classes=CLASS_NAMES, how="the grader's forward pass on the network it returned",
                    seconds=choice.trial.seconds)
 
 
-def improved(ctx: CheckContext) -> tuple[list[Layer], float, str | None] | Outcome:
+def improved(ctx: CheckContext) -> tuple[list[models.Layer], float, str | None] | Outcome:
     """3.1's network: train_improved called once, outside the time limits of a call."""
     if not ctx.defines(IMPROVED):
         return Outcome(0.0, f"{IMPROVED} is not defined; expected {SIGNATURES[IMPROVED]}")
@@ -149,7 +149,7 @@ def improvement(ctx: CheckContext) -> Outcome:
         return found
     layers, seconds, note = found
     X, Y = SPLIT.test_set(ctx)
-    ce, acc = network.evaluate(layers, X, Y)
+    ce, acc = models.evaluate(layers, X, Y)
     gain = acc - base.accuracy
     wanted = ctx.settings.improvement
     shape = " -> ".join([str(network.FEATURES)] + [f"{W.shape[1]} {name}" for W, _, name in layers])

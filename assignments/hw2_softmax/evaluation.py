@@ -1,6 +1,6 @@
-"""The grader's own arithmetic for hw2_softmax: softmax regression's
-probabilities, cross-entropy and accuracy for the weights a submission
-returns, and random problems for the checks. Student code never runs here.
+"""The grader's own arithmetic for hw2_softmax: softmax regression's logits and
+accuracy (its cross-entropy is the core's, ``grader.training.models``: one
+softmax layer), and random problems for the checks. Student code never runs here.
 
 Images are rows (n, d), labels one-hot rows (n, k), W (d, k), b (k,)."""
 
@@ -15,24 +15,8 @@ def logits(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.asarray(X, dtype=np.float64) @ W + b
 
 
-def cross_entropy(W: np.ndarray, b: np.ndarray, X: np.ndarray, Y: np.ndarray, alpha: float = 0.0) -> float:
-    """Mean cross-entropy, plus (alpha / 2) ||W||^2 when alpha is given."""
-    z = logits(W, b, X)
-    top = z.max(axis=1, keepdims=True)
-    log_p = (z - top) - np.log(np.exp(z - top).sum(axis=1, keepdims=True))
-    return float(-np.sum(Y * log_p) / len(z) + 0.5 * alpha * np.sum(W * W))
-
-
 def accuracy(W: np.ndarray, b: np.ndarray, X: np.ndarray, Y: np.ndarray) -> float:
     return float(np.mean(logits(W, b, X).argmax(axis=1) == np.asarray(Y).argmax(axis=1)))
-
-
-def evaluate(W: np.ndarray, b: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
-    """(mean unregularised CE, accuracy); a CE that overflowed is NaN."""
-    with np.errstate(all="ignore"):
-        ce = cross_entropy(W, b, X, Y)
-        acc = accuracy(W, b, X, Y)
-    return (ce if np.isfinite(ce) else float("nan")), acc
 
 
 @dataclass(frozen=True)

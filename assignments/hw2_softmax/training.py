@@ -18,6 +18,7 @@ from grader.training.settings import effective_settings
 from grader.training.trials import SearchRecord
 from grader.context import CheckContext
 from grader.rubric import Outcome
+from grader.training import models
 from grader.training.fixed import Fixed, FixedRun, run_fixed
 from grader.training.pipeline import Pipeline
 from grader.training.search import Run, Search, choice_by_value, chosen, run_search
@@ -54,7 +55,8 @@ def read_model(value: Any) -> tuple[tuple[np.ndarray, np.ndarray] | None, str | 
 
 
 def _evaluate(model: Any, X: Any, Y: Any) -> tuple[float, float]:
-    return evaluation.evaluate(*model, X, Y)
+    W, b = model
+    return models.evaluate([(W, b, "softmax")], X, Y)
 
 
 def _vector(model: Any) -> np.ndarray:
