@@ -11,7 +11,7 @@ columns are ignored; a blank cell is no score. So the file written here has
 exactly ``Student, ID, SIS User ID, SIS Login ID, Section, <column>``, the
 points row, and a row per roster student with the roster's own values.
 
-The graded rows are ``outputs.rows``: one per student, as everywhere. A row
+The graded rows are ``results.rows``: one per student, as everywhere. A row
 that carries a Canvas ID is matched by it alone (a login never gives one
 student another's grade); the batch's folder is read under its lock.
 """
@@ -23,8 +23,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.outputs import Row, _points, hand_of, result_for, rows
-from grader.batch.runner import Batch, open_batch
+from grader.batch.grades_csv import _points
+from grader.batch.record import Batch, open_batch
+from grader.batch.results import Row, hand_of, result_for, rows
 from grader.batch.store import locked
 from grader.errors import GradesFileError, UsageError
 

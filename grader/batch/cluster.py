@@ -4,7 +4,7 @@ The coordinator (the instructor's machine) does everything a local batch does
 but the grading: it reads and hashes the folder, keeps the store, writes the
 outputs. Each submission still to grade goes to the cluster as one task holding
 its bytes (``remote.grade``); each result is committed to the store as it
-arrives, by the same code as the local engine's (``runner._store``), so a
+arrives, by the same code as the local engine's (``record._store``), so a
 distributed run resumes, dedupes and writes exactly what a local run does.
 
 Workers are ``grade worker`` processes (``dask worker`` after checks): each
@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.batch import remote
-from grader.batch.runner import WORKER_DEATHS, Batch, BatchEvent, Submission, _failed, _store
+from grader.batch.folder import Submission
+from grader.batch.record import WORKER_DEATHS, Batch, BatchEvent, _store
+from grader.batch.workers import _failed
 from grader.errors import UsageError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The items graded by hand (``Assignment.manual``): a template a TA fills
 in, its import into the batch's store, and who still needs grading.
 
-A student is who ``outputs.rows`` says (their Canvas user id, else login,
+A student is who ``results.rows`` says (their Canvas user id, else login,
 else file); a hand grade is stored by that row's key and item name, so a
 rerun of ``grade batch`` (which never writes the ``manual`` table) keeps it.
 An import is checked whole before anything is stored: one bad line and
@@ -16,8 +16,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.batch.outputs import Row, hand_of, result_for, rows, write_outputs
-from grader.batch.runner import Batch, open_batch
+from grader.batch.outputs import write_outputs
+from grader.batch.record import Batch, open_batch
+from grader.batch.results import Row, hand_of, result_for, rows
 from grader.batch.store import locked
 from grader.errors import GradesFileError, UsageError
 

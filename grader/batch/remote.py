@@ -1,5 +1,5 @@
 """What a cluster's workers run for ``grade batch --scheduler`` (``cluster``):
-the same grading as a local batch worker (``runner._grade_one``, warm zygotes,
+the same grading as a local batch worker (``workers._grade_one``, warm zygotes,
 strict isolation, the assignment's limits), on a submission sent as bytes.
 
 This module never imports Dask itself: a worker calls these functions by name
@@ -27,7 +27,7 @@ from typing import Any, Union
 import grader
 from grader import assignments, paths
 from grader.assignments import Assignment
-from grader.batch import runner
+from grader.batch import workers
 
 Payload = Union[bytes, list[tuple[str, bytes]]]
 """A submission as sent: a file's bytes, or a folder's files (relative POSIX path, bytes)."""
@@ -187,11 +187,11 @@ def _kept(folder: Path) -> list[tuple[str, bytes]]:
 
 def _zygotes() -> None:
     """This worker process's warm zygotes, started with its first task and closed when it exits."""
-    if runner._ZYGOTES is None:
+    if workers._ZYGOTES is None:
         from grader.sandbox.forking import ZygotePool
 
-        runner._ZYGOTES = ZygotePool()
-        atexit.register(runner._ZYGOTES.close)
+        workers._ZYGOTES = ZygotePool()
+        atexit.register(workers._ZYGOTES.close)
 
 
 def grade(name: str, payload: Payload, assignment_id: str, profile: str | None, isolation: str,
@@ -207,7 +207,7 @@ def grade(name: str, payload: Payload, assignment_id: str, profile: str | None, 
     if own.digest != digest:
         return {"refused": f"{worker} holds another course or grader (fingerprint {own.digest[:16]}, the "
                            f"coordinator's {digest[:16]})", "worker": worker}
-    for variable in runner.ONE_THREAD:
+    for variable in workers.ONE_THREAD:
         os.environ[variable] = "1"
     _zygotes()
     with tempfile.TemporaryDirectory(prefix="grade-task-") as folder:
@@ -215,6 +215,6 @@ def grade(name: str, payload: Payload, assignment_id: str, profile: str | None, 
         handed.mkdir()
         path = _unpack(name, payload, handed)
         keep = Path(folder) / "keep"
-        result, seconds = runner._grade_one(str(path), assignment_id, profile, None, isolation, str(keep))
+        result, seconds = workers._grade_one(str(path), assignment_id, profile, None, isolation, str(keep))
         return {"result": result, "seconds": seconds, "worker": worker, "kept": _kept(keep),
                 "keep_root": str(keep), "task_seconds": time.perf_counter() - started}

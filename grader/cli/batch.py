@@ -20,8 +20,9 @@ from rich.table import Column, Table
 
 from grader import assignments
 from grader.batch import BatchStarted, SubmissionGraded, grade_batch
-from grader.batch.outputs import Summary, hand_line, write_outputs
+from grader.batch.outputs import write_outputs
 from grader.batch.store import locked
+from grader.batch.summary import Summary, hand_line
 from grader.reporters import files
 
 

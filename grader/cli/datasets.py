@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from grader import datasets, paths
+from grader.cli.progress import RichProgress
 from grader.errors import DatasetError
 
 _data_dir_option = click.option(
@@ -72,7 +73,7 @@ def fetch_command(names: tuple[str, ...], mirror: str | None, refresh: bool, dat
     """Download datasets into the cache and verify them."""
     for name in names:
         ds = datasets.ensure(name, data_dir=data_dir, mirror=mirror, refresh=refresh,
-                             progress=datasets.RichProgress() if _err().is_terminal else False,
+                             progress=RichProgress() if _err().is_terminal else False,
                              notify=_notify)
         Console(highlight=False).print(f"{name}: verified in {ds.root}")
 

@@ -14,8 +14,8 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from grader.cli import terminal
 from grader.progress import ItemStarted, Message, ProgressEvent, TrialFinished, TrialStarted
-from grader.reporters import terminal
 
 SHOWN_TRIALS = 12
 """Trials the live table keeps on screen (the latest)."""

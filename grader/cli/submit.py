@@ -12,8 +12,9 @@ from rich.console import Console
 from grader import assignments, paths
 from grader.grading import grade_submission
 from grader.submissions import names
+from grader.cli import progress, terminal
 from grader.cli.live import GradingDisplay
-from grader.reporters import files, html, json_reporter, terminal
+from grader.reporters import files, html, json_reporter
 
 
 @click.command("submit")
@@ -52,6 +53,7 @@ def submit_command(file: Path, assignment_id: str | None, profile: str | None, j
     console = Console(stderr=quiet)
     limits = assignment.profile(profile).limits or assignment.limits
     budget = timeout or limits.wall_seconds
+    progress.install()  # a dataset fetched for the grading shows its download bar on a terminal
     with GradingDisplay(console, file.name, assignment.id, budget) as display:
         report = grade_submission(file, assignment=assignment, profile=profile, public_only=public_only,
                                   wall_seconds=timeout, data_dir=data_dir, progress=display,

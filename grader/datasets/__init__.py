@@ -9,14 +9,14 @@ from grader.datasets.cache import LocalDataset
 from grader.datasets.derived import derived
 from grader.datasets.download import Downloader, RetryPolicy
 from grader.datasets.manifest import DatasetSpec, FileSpec, UnknownDatasetError, load_spec, manifest_names
-from grader.datasets.progress import NullProgress, Progress, RichProgress
+from grader.datasets.progress import NullProgress, Progress
 from grader.datasets.store import FileStatus, available, ensure, fix_commands, import_idx, missing_reason, verify
 from grader.datasets.subset import METHODS as SUBSET_METHODS
 from grader.datasets.subset import Subset, subset
 
 __all__ = [
     "DatasetSpec", "Downloader", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress", "Progress",
-    "RetryPolicy", "RichProgress", "SUBSET_METHODS", "Subset", "UnknownDatasetError", "available",
+    "RetryPolicy", "SUBSET_METHODS", "Subset", "UnknownDatasetError", "available",
     "ensure", "fix_commands", "import_idx", "load_spec", "manifest_names", "missing_reason", "subset",
     "verify",
 ]

@@ -1,14 +1,12 @@
 """Progress reporting for downloads, kept behind a small protocol so the core
-needs no terminal library: :class:`NullProgress` for tests and quiet runs,
-:class:`RichProgress` (rich imported only when one is made) for people."""
+needs no terminal library: :class:`NullProgress` for tests and quiet runs, and
+for people the bar the CLI installs (``install_bar``: its rich bar,
+``grader.cli.progress``). Without the CLI there is no bar."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from rich.progress import TaskID
+from typing import Callable, Protocol
 
 
 class Progress(Protocol):
@@ -38,54 +36,18 @@ class NullProgress:
         pass
 
 
-class RichProgress:
-    """A rich bar on stderr: file name, bytes, rate and ETA."""
+_BAR: Callable[[], Progress] | None = None
+"""What ``default_progress`` makes for a person at a terminal: the CLI installs its bar."""
 
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-        from rich.progress import Progress as _RichBar
 
-        self._bar = _RichBar(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self._task: TaskID | None = None
-        self._started = False
-
-    def start(self, label: str, total: int | None, completed: int) -> None:
-        if not self._started:
-            self._bar.start()
-            self._started = True
-        self._task = self._bar.add_task(label, total=total, completed=completed)
-
-    def advance(self, nbytes: int) -> None:
-        if self._task is not None:
-            self._bar.advance(self._task, nbytes)
-
-    def restart(self) -> None:
-        if self._task is not None:
-            self._bar.reset(self._task)
-
-    def stop(self) -> None:
-        if self._started:
-            self._bar.stop()
-            self._started = False
+def install_bar(make: Callable[[], Progress] | None) -> None:
+    """Make ``make`` the bar ``default_progress`` gives when asked for one (None: no bar)."""
+    global _BAR
+    _BAR = make
 
 
 def default_progress(enabled: bool) -> Progress:
-    """A rich bar when asked for and stderr is a terminal, else nothing."""
-    if enabled and sys.stderr.isatty():
-        return RichProgress()
+    """The installed bar when asked for and stderr is a terminal, else nothing."""
+    if enabled and _BAR is not None and sys.stderr.isatty():
+        return _BAR()
     return NullProgress()

@@ -1,6 +1,6 @@
 """Which submissions share code beyond the stub: copydetect's winnowing over normalised tokens.
 
-Each submission is read as a batch reads it (``runner.collect``, then the reader: the Python file
+Each submission is read as a batch reads it (``folder.collect``, then the reader: the Python file
 of a zip or folder, a notebook's code cells), one entry per graded submission (a team's file
 once). Its source is tokenised by copydetect's ``filter_code``: every name becomes ``V``, ``F`` or
 ``O``, every string ``S``, comments and whitespace go. Renamed variables, changed comments,
@@ -265,7 +265,7 @@ def read_folder(folder: Path, assignment: Assignment, *, archive: bool = False) 
                                                                                        list[tuple[str, str]]]:
     """The entries of a submissions folder, read as a batch reads it, and (file, why) for each entry of the
     folder that is not compared: superseded, refused, or with no Python source to read."""
-    from grader.batch.runner import collect
+    from grader.batch.folder import collect
     from grader.submissions import read
 
     submissions, accounted = collect(folder, assignment)

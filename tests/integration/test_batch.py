@@ -23,7 +23,7 @@ import pytest
 from course_files import REPO, SUBMISSIONS
 from grader import assignments
 from grader.batch import grade_batch, summarise, write_csv
-from grader.batch.runner import SubmissionGraded
+from grader.batch.record import SubmissionGraded
 from grader.grading import grade_submission
 from poisons import COURSE, POISONS, REFERENCE_SOURCE, shorten_calls
 

@@ -28,6 +28,8 @@ from course_files import REPO, SUBMISSIONS
 from grader import assignments
 from grader.cli import main
 from grader.reporters import html
+from grader.reporters.html import page as html_page
+from grader.reporters.html.values import _n
 
 SOFTMAX = assignments.get("hw2_softmax")
 HONEST = (SUBMISSIONS / "hw2_softmax" / "homework2_softmax_wandb.py").read_text()
@@ -87,7 +89,7 @@ def test_forged_wandb_runs_are_shown_as_malformed_and_the_batch_writes_every_rep
     mallory = (out / "reports" / "homework2_softmax_mallory.html").read_text()
     assert 'id="malformed"' in mallory and markup.escape(ROWS_UNREADABLE) in mallory
     assert mallory.count('<tr class="item"') == len(SOFTMAX.items)
-    assert f'id="score">{html._n(forged["score"])} / 41<' in mallory
+    assert f'id="score">{_n(forged["score"])} / 41<' in mallory
 
     # the honest student's page is whole
     honest = json.loads((out / "results" / "homework2_softmax_jsmith.json").read_text())
@@ -231,8 +233,8 @@ def test_a_malformed_part_is_left_out_and_said_and_the_rest_is_drawn(path, wrong
 
 # -- a page that fails anyway ------------------------------------------------------------------------
 def failing_for(name: str):
-    """``html._render`` made to raise for the result of ``name`` (a grader bug drawing that page)."""
-    original = getattr(html, "_render", None)
+    """``grader.reporters.html.page._render`` made to raise for the result of ``name`` (a grader bug drawing that page)."""
+    original = getattr(html_page, "_render", None)
 
     def render(result, plotly_js):
         if result.get("submission") == name:
@@ -248,7 +250,7 @@ def test_a_page_that_raises_is_an_error_page_and_the_summary_says_so(tmp_path, m
     reference = (REPO / "reference" / "hw2_affine" / "solution.py").read_text()
     (folder / "homework2_affine_alice.py").write_text(reference)
     (folder / "homework2_affine_bob.py").write_text(reference + "\n# bob's own\n")
-    monkeypatch.setattr(html, "_render", failing_for("homework2_affine_bob.py"), raising=False)
+    monkeypatch.setattr(html_page, "_render", failing_for("homework2_affine_bob.py"), raising=False)
     out = tmp_path / "out"
     done = CliRunner().invoke(main, ["batch", str(folder), "--assignment", "hw2_affine", "--out", str(out),
                                      "--jobs", "2"], env={"COLUMNS": "160"})
@@ -275,7 +277,7 @@ def test_a_page_that_raises_is_an_error_page_and_the_summary_says_so(tmp_path, m
 def test_submit_writes_an_error_page_and_the_result_when_its_report_raises(tmp_path, monkeypatch):
     path = tmp_path / "homework2_affine_carol.py"
     path.write_text((REPO / "reference" / "hw2_affine" / "solution.py").read_text())
-    monkeypatch.setattr(html, "_render", failing_for("homework2_affine_carol.py"), raising=False)
+    monkeypatch.setattr(html_page, "_render", failing_for("homework2_affine_carol.py"), raising=False)
     done = CliRunner().invoke(main, ["submit", str(path), "--json", str(tmp_path / "r.json"),
                                      "--report", str(tmp_path / "r.html")], env={"COLUMNS": "160"})
     assert done.exit_code == 0, done.output[-3000:]

@@ -19,10 +19,10 @@ from rich.console import Console
 
 from course_files import REPO
 from grader import assignments
-from grader.cli import main
+from grader.cli import main, terminal
 from grader.publish import publish
 from grader.report import GradeReport
-from grader.reporters import json_reporter, terminal
+from grader.reporters import json_reporter
 from grader.rubric import CheckResult
 
 AFFINE = REPO / "reference" / "hw2_affine" / "solution.py"

@@ -15,7 +15,8 @@ from course_files import REPO
 from grader import assignments
 from grader.batch import remote
 from grader.batch.cluster import _relocated, _why
-from grader.batch.runner import Batch, Submission
+from grader.batch.folder import Submission
+from grader.batch.record import Batch
 from grader.batch.store import ResultStore, digest
 
 

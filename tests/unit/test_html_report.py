@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from grader.reporters import html
+from grader.reporters.html import plots
 
 HOSTILE = '</script><script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -138,7 +139,7 @@ def test_the_page_inlines_plotly_or_points_beside_it_or_has_none(tmp_path):
 
 
 def test_without_plotly_the_page_says_how_to_get_the_plots(monkeypatch):
-    monkeypatch.setattr(html, "_have_plotly", lambda: False)
+    monkeypatch.setattr(plots, "_have_plotly", lambda: False)
     page = html.render(result(search=SEARCH, test=TEST))
     assert 'id="no-plots"' in page and "pip install &#x27;grade[report]&#x27;" in page
     assert 'id="trials"' in page and "<script" not in page
