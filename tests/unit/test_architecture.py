@@ -10,23 +10,10 @@ checked here over the whole tree:
   ``stub``) is left out: it is course material run in the child, never a module
   of the package. ``reference/<id>/solution.py`` stays in, since ``hidden.py``
   imports it; it imports nothing of ours, so it can close no circle.
-  Edges are the imports that run when a module loads and those under
-  ``if TYPE_CHECKING:``, because a type import that closes a circle is still
-  a circle (``tests/import_graph.py`` says how imports become edges).
-
-  Function-level (lazy) imports are *not* counted by ``test_no_import_cycles``.
-  Measured when this test was written: module-level imports alone closed no
-  circle, TYPE_CHECKING ones 5 knots (14 circles), and lazy ones would add a
-  sixth: ``grader.batch.runner`` imports ``cluster`` inside ``grade_batch`` while
-  ``cluster`` and ``remote`` import ``runner``'s internals at module level
-  (``Batch``, ``_store``, ``_failed``, ``_grade_one``). Untying it means moving
-  those out of ``runner.py``, which is being split on another branch, so
-  counting it would keep this test red for a reason no fix here can reach. A
-  lazy import that closes a circle is still a knot, though:
-  ``test_lazy_imports_close_no_new_circle`` fails on any circle only lazy
-  imports close, but that one. Once the batch split unties it, empty
-  ``KNOWN_LAZY_KNOTS`` and let ``test_no_import_cycles`` count
-  ``graph.edges(EVERY)``.
+  Edges are every import: those that run when a module loads, those under
+  ``if TYPE_CHECKING:`` (a type import that closes a circle is still a
+  circle) and those inside functions (a lazy import that closes a circle is a
+  knot too); ``tests/import_graph.py`` says how imports become edges.
 * **No module over 400 lines** in ``grader/``, ``assignments/`` or
   ``reference/``. Student stubs and reference solutions are not counted: they
   are course material whose length the handout sets, not code we split.
@@ -48,8 +35,6 @@ from import_graph import (EVERY, Graph, Import, add_package, cycles, describe_cy
 MAX_LINES = 400
 TERMINAL_LIBRARIES = ("rich", "click")
 CLI_PACKAGE = "grader.cli"
-KNOWN_LAZY_KNOTS = (frozenset({"grader.batch.cluster", "grader.batch.remote", "grader.batch.runner"}),)
-"""Knots only a lazy import closes, known and left to the split of grader/batch/runner.py."""
 
 
 # ---- the course tree ---------------------------------------------------------
@@ -83,19 +68,11 @@ def test_the_graph_sees_every_import_of_our_own_code(course: tuple[Graph, list[P
 
 def test_no_import_cycles(course: tuple[Graph, list[Path]]) -> None:
     graph, _ = course
-    edges = graph.edges()
+    edges = graph.edges(EVERY)
     found = describe_cycles(graph, edges)
     assert not found, (f"{len(strongly_connected(edges))} knots of modules import each other round in a circle "
                        "(STYLE.md: the contract sits on the bottom floor; type imports point one way):\n"
                        + "\n".join(found))
-
-
-def test_lazy_imports_close_no_new_circle(course: tuple[Graph, list[Path]]) -> None:
-    graph, _ = course
-    new = lazy_knots(graph, KNOWN_LAZY_KNOTS)
-    edges = graph.edges(EVERY)
-    assert not new, ("imports inside functions close these circles (a lazy import that closes a circle is "
-                     "a knot too):\n" + "\n".join(describe_cycles(graph, edges, new)))
 
 
 def test_no_module_over_400_lines(course: tuple[Graph, list[Path]]) -> None:
