@@ -33,7 +33,7 @@ from grader.progress import ItemFinished, ItemStarted, Message, ProgressHandler
 from grader.report import GradeReport, json_safe
 from grader.rubric import CheckResult, Outcome, RubricItem, score
 from grader.sandbox import ImportResult, Limits, StudentSession, SubprocessSession
-from grader.sandbox.isolation import Mode
+from grader.sandbox.levels import Mode
 from grader.submissions import Handed
 
 SessionFactory = Callable[..., StudentSession]

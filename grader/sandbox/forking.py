@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from grader.errors import SandboxError
-from grader.sandbox import isolation as isolation_mode
+from grader.sandbox import bubblewrap
 from grader.sandbox import ownership
+from grader.sandbox import seccomp
+from grader.sandbox.levels import Available
 
 ZYGOTE = Path(__file__).resolve().parent / "zygote.py"
 _START_SECONDS = 60.0
@@ -92,7 +94,7 @@ class Forked:
 class Zygote:
     """One zygote process and its control channel (grader side)."""
 
-    def __init__(self, available: isolation_mode.Available, key: ViewKey) -> None:
+    def __init__(self, available: Available, key: ViewKey) -> None:
         self.key = key
         self.root = ownership.private_folder("zygote")
         os.chmod(self.root, 0o711)  # children reach their own folders, list nobody's
@@ -103,15 +105,15 @@ class Zygote:
         self._children: dict[int, Forked] = {}
         self._numbers = itertools.count(1)
         self._closed = False
-        program = isolation_mode.seccomp_program()
+        program = seccomp.seccomp_program()
         config = {"control_fd": theirs.fileno(), "sys_path": list(key.sys_path), "preload": list(key.preload),
                   "seccomp": program.hex() if program else None, "root": self.root}
         command = [sys.executable, "-S", "-s"] + (["-P"] if sys.version_info >= (3, 11) else [])
         command = [*command, str(ZYGOTE), json.dumps(config)]
         # The children's folders live in a tmpfs of the zygote's own: what they
         # write is capped there (and paid for by the cgroup), never on the host.
-        view = isolation_mode.View(key.readable, key.data, self.root, work_bytes=key.work_bytes, work_mode=0o711)
-        command = isolation_mode.bwrap_command(available, view, command, seccomp_fd=None)
+        view = bubblewrap.View(key.readable, key.data, self.root, work_bytes=key.work_bytes, work_mode=0o711)
+        command = bubblewrap.bwrap_command(available, view, command, seccomp_fd=None)
         try:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.PIPE, pass_fds=(theirs.fileno(),), cwd=self.root,
@@ -251,7 +253,7 @@ class ZygotePool:
         self._zygotes: dict[ViewKey, Zygote] = {}
         self._lock = threading.Lock()
 
-    def for_view(self, available: isolation_mode.Available, key: ViewKey) -> Zygote | None:
+    def for_view(self, available: Available, key: ViewKey) -> Zygote | None:
         """A running zygote for ``key`` (None where zygotes do not apply:
         no namespaces, or not root so no uid per child)."""
         if available.level != "namespaces" or not available.root:

@@ -19,7 +19,7 @@ from grader.checks.signature import DATA_ROLES, CallPlan, role
 from grader.progress import TrialFinished, TrialStarted
 from grader.rubric import Outcome
 from grader.sandbox.session import Event, Signature
-from grader.sandbox.subprocess_session import EVENT_BYTES, SPIED_CALLS
+from grader.sandbox.budgets import EVENT_BYTES, SPIED_CALLS
 
 if TYPE_CHECKING:
     from grader.context import CheckContext

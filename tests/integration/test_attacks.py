@@ -75,8 +75,8 @@ from course_files import REPO
 from grader import assignments
 from grader.assignments import module_name
 from grader.grading import grade_submission
-from grader.sandbox import isolation
-from grader.sandbox.subprocess_session import WORK_BYTES
+from grader.sandbox import bubblewrap, isolation
+from grader.sandbox.budgets import WORK_BYTES
 
 ATTACKS = Path(__file__).resolve().parents[1] / "data" / "attacks"
 
@@ -481,11 +481,11 @@ def no_namespaces(monkeypatch: pytest.MonkeyPatch):
     child's own: level ``python-hook``, the weakest the grader runs at. (The tests run as root, so the child
     really is root here: the attacks that would hit the machine are skipped, and hold back by themselves. A
     real root grader without namespaces or a readable runtime refuses to grade: test_isolation.py.)"""
-    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent")
+    monkeypatch.setenv(bubblewrap.BWRAP_ENV, "/nonexistent")
     monkeypatch.setattr(isolation, "is_root", lambda: False)
     isolation.probe.cache_clear()
     yield
-    monkeypatch.delenv(isolation.BWRAP_ENV)
+    monkeypatch.delenv(bubblewrap.BWRAP_ENV)
     isolation.probe.cache_clear()
 
 
@@ -735,7 +735,7 @@ def test_cli_without_namespaces(arena: Arena, monkeypatch: pytest.MonkeyPatch, n
     """The real `grade` process as the target. At the ``uid`` level the child's own uid stops both; a root
     grader that could only run the child as root refuses to grade (exit 2, no student code run); at
     ``python-hook`` as a user nothing stops them (an expected failure, checked so that a fix shows up)."""
-    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent")
+    monkeypatch.setenv(bubblewrap.BWRAP_ENV, "/nonexistent")
     isolation.probe.cache_clear()
     refused = isolation.probe().refuse
     isolation.probe.cache_clear()

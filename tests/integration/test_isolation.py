@@ -17,7 +17,7 @@ from grader import assignments
 from grader.cli import main
 from grader.errors import IsolationUnavailable
 from grader.grading import grade_submission
-from grader.sandbox import isolation
+from grader.sandbox import bubblewrap, isolation, seccomp
 
 REFERENCE = REPO / "reference" / "hw2_affine" / "solution.py"
 HW = assignments.get("hw2_affine")
@@ -28,7 +28,7 @@ NAMESPACES = isolation.probe().level == "namespaces"
 def no_namespaces(monkeypatch):
     """This machine, seen as one without Linux namespaces (no bwrap to run),
     as a user: a student's laptop."""
-    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
+    monkeypatch.setenv(bubblewrap.BWRAP_ENV, "/nonexistent/bwrap")
     monkeypatch.setattr(isolation, "is_root", lambda: False)
     isolation.probe.cache_clear()
     yield
@@ -46,7 +46,7 @@ def container(monkeypatch):
         pytest.skip(f"the uid level needs a Python runtime other users can read; {closed} is closed here "
                     "(an interpreter under /root): there the grader refuses to run student code as root, as "
                     "test_as_root_without_namespaces_or_a_readable_runtime_nothing_is_graded checks")
-    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
+    monkeypatch.setenv(bubblewrap.BWRAP_ENV, "/nonexistent/bwrap")
     isolation.probe.cache_clear()
     yield
     isolation.probe.cache_clear()
@@ -111,10 +111,10 @@ def test_strict_grades_where_namespaces_work(as_submission):
 
 
 def test_the_seccomp_program_refuses_the_listed_calls_on_this_architecture():
-    program = isolation.seccomp_program()
+    program = seccomp.seccomp_program()
     if program is None:
         pytest.skip("libseccomp is not installed: the namespaces still hold, without the system-call filter")
-    assert len(program) % 8 == 0 and len(program) > 8 * len(isolation.DENIED_SYSCALLS)
+    assert len(program) % 8 == 0 and len(program) > 8 * len(seccomp.DENIED_SYSCALLS)
 
 
 def test_as_root_without_namespaces_each_child_gets_an_unprivileged_uid(container, tmp_path, as_submission):
@@ -163,7 +163,7 @@ def test_as_root_without_namespaces_or_a_readable_runtime_nothing_is_graded(monk
     process on the machine): the grader refuses, in every mode, before any student code runs."""
     if os.geteuid() != 0:
         pytest.skip("needs root")
-    monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
+    monkeypatch.setenv(bubblewrap.BWRAP_ENV, "/nonexistent/bwrap")
     monkeypatch.setattr(isolation, "unreadable_runtime", lambda: "/root")
     isolation.probe.cache_clear()
     witness = tmp_path / "ran"

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from course_files import REPO
-from grader.sandbox import Limits, SubprocessSession, forking, isolation, ownership
+from grader.sandbox import Limits, SubprocessSession, bubblewrap, forking, isolation, ownership
 
 APART = ("unshare", "--pid", "--fork", "--mount-proc", "--kill-child")
 """A PID namespace of its own, with a /proc showing only its own processes."""
@@ -138,7 +138,7 @@ def test_the_child_never_holds_or_frees_its_graders_locks(level, monkeypatch, tm
     if level == "uid":
         if isolation.unreadable_runtime() is not None:
             pytest.skip(f"the uid level needs a Python runtime other users can read: {isolation.unreadable_runtime()}")
-        monkeypatch.setenv(isolation.BWRAP_ENV, "/nonexistent/bwrap")
+        monkeypatch.setenv(bubblewrap.BWRAP_ENV, "/nonexistent/bwrap")
         isolation.probe.cache_clear()
     # A temporary folder of its own that a child's uid can reach (pytest's are closed to other users).
     temp = Path(tempfile.mkdtemp(prefix="grade-ownership-", dir="/tmp"))

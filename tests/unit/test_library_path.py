@@ -9,7 +9,7 @@ import pytest
 
 from course_files import REPO
 from grader.errors import SandboxError
-from grader.sandbox import Limits, SubprocessSession, subprocess_session
+from grader.sandbox import Limits, SubprocessSession, lifecycle, runtime
 
 
 def test_child_gets_libraries_but_not_the_course_folder(tmp_path, monkeypatch):
@@ -24,7 +24,7 @@ def test_child_gets_libraries_but_not_the_course_folder(tmp_path, monkeypatch):
     # `python -m grader.cli` run from the submissions' folder puts it first.
     monkeypatch.setattr(sys, "path", [str(submissions), "", str(course), str(course / "tests"), str(tmp_path),
                                       str(venv_site), str(stdlib), str(extra), "relative/dir"])
-    kept = [Path(entry) for entry in subprocess_session._library_path(
+    kept = [Path(entry) for entry in runtime.library_path(
         (str(course), str(submissions)), roots=(venv.resolve(), (tmp_path / "runtime").resolve()))]
     assert kept == [venv_site.resolve(), stdlib.resolve(), extra.resolve()]
 
@@ -36,7 +36,7 @@ def test_the_folder_python_started_from_is_left_out(tmp_path, monkeypatch):
     for folder in (started, site):
         folder.mkdir(parents=True)
     monkeypatch.setattr(sys, "path", [str(started), str(site)])
-    kept = subprocess_session._library_path((), roots=((tmp_path / "prefix").resolve(),), startup=started.resolve())
+    kept = runtime.library_path((), roots=((tmp_path / "prefix").resolve(),), startup=started.resolve())
     assert kept == [str(site.resolve())]
 
 
@@ -49,13 +49,13 @@ def test_a_course_inside_the_prefix_stays_out(tmp_path, monkeypatch):
     for folder in (site, course, course / "lib"):
         folder.mkdir(parents=True, exist_ok=True)
     monkeypatch.setattr(sys, "path", [str(course), str(course / "lib"), str(stdlib), str(site), str(prefix)])
-    kept = subprocess_session._library_path((str(course),), roots=(prefix.resolve(), site.resolve()))
+    kept = runtime.library_path((str(course),), roots=(prefix.resolve(), site.resolve()))
     assert kept == [str(stdlib.resolve()), str(site.resolve())]
 
 
 def test_the_real_library_path_leaves_out_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
-    kept = subprocess_session._library_path((str(tmp_path),))
+    kept = runtime.library_path((str(tmp_path),))
     assert str(tmp_path.resolve()) not in kept and any("site-packages" in entry for entry in kept)
     assert not any(Path(entry) == REPO or Path(entry) in REPO.parents for entry in map(Path, kept))
 
@@ -64,7 +64,7 @@ def test_a_child_that_cannot_start_is_a_grader_error_not_a_grade(tmp_path, monke
     submission = tmp_path / "homework2_affine_x.py"
     submission.write_text("x = 1\n")
     # With no library folders on its path the harness dies before any student code runs.
-    monkeypatch.setattr(subprocess_session, "_library_path", lambda *deny: [str(tmp_path)])
+    monkeypatch.setattr(lifecycle, "library_path", lambda *deny: [str(tmp_path)])
     with SubprocessSession(submission, module_name="homework2_affine_x", limits=Limits()) as session:
         with pytest.raises(SandboxError, match="(?s)failed to start.*ModuleNotFoundError"):
             session.load()
