@@ -96,7 +96,8 @@ def hyper_plan(ctx: CheckContext, function: str, values: Mapping[str, Any], *,
     if plan.problem:
         return plan, {}, []
     by_role = hyper_globals(ctx.session.get(*GLOBAL_CANDIDATES))
-    set_globals, unset = {}, []
+    set_globals: dict[str, Any] = {}
+    unset: list[str] = []
     for r in HYPERPARAMETERS:
         if r in plan.used or r not in values:
             continue
