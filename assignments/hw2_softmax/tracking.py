@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.training.settings import matches
-from grader.training.trials import Trial
 from grader.checks.signature import role
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
+from grader.training.settings import matches
+from grader.training.trials import Trial
 
 from .training import search
 

@@ -14,16 +14,16 @@ import numpy as np
 
 from grader.checks import coerce
 from grader.checks.numeric import as_array
-from grader.training.settings import effective_settings
-from grader.training.trials import SearchRecord
 from grader.context import CheckContext
 from grader.rubric import Outcome
 from grader.training import models
 from grader.training.fixed import Fixed, FixedRun, run_fixed
 from grader.training.pipeline import Pipeline
 from grader.training.search import Run, Search, choice_by_value, chosen, run_search
+from grader.training.settings import effective_settings
 from grader.training.split import Split, SplitData, handed_over
 from grader.training.testset import TestFigures, measure
+from grader.training.trials import SearchRecord
 
 from . import evaluation
 from .student import SIGNATURES, Hw2Submission

@@ -13,8 +13,8 @@ from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
 
-from .layout import BLOCKS, Layout, normalise_blocks, size_for
 from .calls import FUNCTIONS
+from .layout import BLOCKS, Layout, normalise_blocks, size_for
 from .student import STATE_CREDIT, Hw6Submission, loss_value
 
 

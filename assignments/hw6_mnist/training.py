@@ -30,7 +30,6 @@ from . import evaluation
 from .layout import Blocks, hidden_for, normalise_blocks
 from .student import Hw6Submission
 
-
 CHECK_SETTING = {"lr": 0.1, "batch": 64, "alpha": 0.0}
 INIT_SEED = 541
 LOSS_ROWS = 10_000

@@ -1,8 +1,9 @@
 """The spied search of a training homework, run once per submission: the
 search function called with its training function spied on, each trial read
-and scored on the validation data by the grader as it arrives, the chosen
-trial trained again under the grader's eyes (``grader.training.trials``, ``grader.training.replay``), and
-the choice matched to a trial. A homework says what differs in a ``Search``."""
+and scored on the validation data by the grader as it arrives
+(``grader.training.trials``), the chosen trial trained again under the
+grader's eyes (``grader.training.replay``), and the choice matched to a
+trial. A homework says what differs in a ``Search`` and a ``Run``."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
+from grader.checks.signature import plan_call
+from grader.rubric import Outcome
 from grader.training.replay import checked_search, epochs_of, tolerance_ce
 from grader.training.settings import best, distinct, returned_choice
 from grader.training.trials import SearchRecord, Trial, data_globals, mark_chosen, record_search
-from grader.checks.signature import plan_call
-from grader.rubric import Outcome
 
 if TYPE_CHECKING:
     from grader.context import CheckContext
@@ -63,6 +64,8 @@ class Run:
 
 
 def figures_of(spec: Search, val: tuple[Any, Any]) -> Callable[[Any], dict[str, float]]:
+    """A model's validation figures, as the search's trials carry them."""
+
     def figures(model: Any) -> dict[str, float]:
         ce, acc = spec.evaluate(model, *val)
         return {VAL_CE: ce, VAL_ACC: acc}
@@ -95,10 +98,6 @@ def run_search(ctx: CheckContext, spec: Search, run: Run) -> SearchRecord:
     return checked_search(ctx, found, chosen, spied=spec.train, values=values, read=run.read, evaluate=figures,
                           metric=VAL_CE, tolerance=tolerance_ce, timeout=timeout,
                           vector=lambda t: spec.vector(t.result))
-
-
-def not_defined(name: str | None, spec: Search) -> SearchRecord:
-    return SearchRecord(name, (), problem=spec.missing)
 
 
 def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effective: tuple[int, list[str]],

@@ -12,6 +12,7 @@ import numpy as np
 from grader.checks.signature import role
 from grader.training.trials import SearchRecord, Trial, scalar
 
+
 def setting_key(setting: Mapping[str, Any]) -> str:
     return repr(sorted(setting.items()))
 

@@ -18,8 +18,8 @@ from grader.checks.diagnostics import call_failed
 from grader.checks.signature import DATA_ROLES, CallPlan, role
 from grader.progress import TrialFinished, TrialStarted
 from grader.rubric import Outcome
-from grader.sandbox.session import Event, Signature
 from grader.sandbox.budgets import EVENT_BYTES, SPIED_CALLS
+from grader.sandbox.session import Event, Signature
 
 if TYPE_CHECKING:
     from grader.context import CheckContext

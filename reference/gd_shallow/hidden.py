@@ -6,7 +6,6 @@ taken as s instead of s(1 - s) or at z instead of at s."""
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from grader.checks.diagnostics import call_failed
@@ -15,8 +14,7 @@ from grader.context import CheckContext
 from grader.plugin import Hidden, check, checks_in
 from grader.rubric import Outcome
 
-from . import network, quartic
-from . import solution
+from . import network, quartic, solution
 
 HIDDEN_SEED = "quartic-shallow-7e1c"
 BLOCKS = ("W1", "b1", "W2", "b2")

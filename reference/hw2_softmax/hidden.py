@@ -4,7 +4,6 @@ problems drawn with the hidden seed, naming the usual mistakes."""
 
 from __future__ import annotations
 
-
 from grader.checks import coerce
 from grader.checks.diagnostics import call_failed
 from grader.context import CheckContext

@@ -17,8 +17,7 @@ from . import solution
 from .evaluation import Instance
 from .layout import BLOCKS, Blocks
 from .loss import instances
-from .student import STATE_CREDIT, Hw6Submission, Gradient, RTOL, failed, largest_error
-
+from .student import RTOL, STATE_CREDIT, Gradient, Hw6Submission, failed, largest_error
 
 PARTIAL = 0.5
 """Credit for a gradient block whose only fault is a recognised scale or

@@ -4,7 +4,6 @@ hidden seed, naming the usual mistakes."""
 
 from __future__ import annotations
 
-
 from grader.context import CheckContext
 from grader.plugin import Hidden, check, checks_in
 from grader.rubric import Outcome

@@ -4,7 +4,6 @@ instead of a mean)."""
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from grader.checks import coerce
@@ -12,8 +11,7 @@ from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
 
-from . import solution
-from . import evaluation
+from . import evaluation, solution
 from .evaluation import Instance
 from .student import RTOL, Hw6Submission, failed
 
