@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from grader import paths
 from grader.errors import ConfigError
-from grader.training import checks as training_checks
-from grader.training.pipeline import Pipeline
+from grader.training import BUILTIN_PREFIX
 
 if TYPE_CHECKING:
+    from grader.training.pipeline import Pipeline
     from grader.assignments import Assignment, Profile
     from grader.context import CheckContext
     from grader.rubric import Outcome
@@ -139,8 +139,10 @@ class LoadedPlugin:
     def check(self, name: str) -> Check:
         if self.hidden is not None and name in self.hidden.checks:
             return self.hidden.checks[name]
-        if name.startswith(training_checks.PREFIX) and self.public.training is not None:
-            return training_checks.BUILTIN[name]
+        if name.startswith(BUILTIN_PREFIX) and self.public.training is not None:
+            from grader.training.checks import BUILTIN
+
+            return BUILTIN[name]
         return self.public.checks[name]
 
     def make_state(self, ctx: CheckContext) -> Any:
@@ -217,12 +219,13 @@ def validate(assignment: Assignment, public: Plugin, hidden: Hidden | None) -> L
             raise ConfigError(f"{where}: checks defined in both halves: {sorted(both)}")
     for item in assignment.items:
         side = public.checks if item.visibility == "visible" else (hidden.checks if hidden else None)
-        if item.check.startswith(training_checks.PREFIX):
-            if public.training is None or item.check not in training_checks.BUILTIN:
+        if item.check.startswith(BUILTIN_PREFIX):
+            from grader.training.checks import BUILTIN
+
+            if public.training is None or item.check not in BUILTIN:
                 raise ConfigError(f"{where}: rubric item {item.id} names the built-in check {item.check!r}, but "
                                   + ("the plug-in declares no training pipeline (PLUGIN.training)"
-                                     if public.training is None else
-                                     f"the built-in checks are {sorted(training_checks.BUILTIN)}"))
+                                     if public.training is None else f"the built-in checks are {sorted(BUILTIN)}"))
             continue
         if side is None:
             continue  # hidden items are not graded without the hidden half

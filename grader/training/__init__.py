@@ -5,3 +5,6 @@ settings told apart by ``settings``, its choice replayed by ``replay``), the
 chosen model on the test set (``testset``), and the built-in items a manifest
 names as ``training.<name>`` (``checks``, declared through ``pipeline``).
 docs/adding-an-assignment.md walks through a homework built on it."""
+
+BUILTIN_PREFIX = "training."
+"""A rubric item whose check starts so names one of the built-in items (``checks.BUILTIN``)."""

@@ -9,6 +9,7 @@ import math
 from typing import TYPE_CHECKING, Callable
 
 from grader.rubric import Outcome
+from grader.training import BUILTIN_PREFIX
 from grader.training.fixed import learns
 from grader.training.search import VAL_ACC, VAL_CE, note_choice, settings_tried_outcome
 from grader.training.settings import best, distinct
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from grader.context import CheckContext
     from grader.training.pipeline import Pipeline
 
-PREFIX = "training."
 
 
 def _pipeline(ctx: CheckContext) -> Pipeline:
@@ -129,5 +129,5 @@ def test_ce(ctx: CheckContext) -> Outcome:
 
 
 BUILTIN: dict[str, Callable[[CheckContext], Outcome]] = {
-    PREFIX + check.__name__: check for check in (fixed_learns, settings_tried, choice_is_best,
+    BUILTIN_PREFIX + check.__name__: check for check in (fixed_learns, settings_tried, choice_is_best,
                                                  trained_on_training_data, test_accuracy, test_ce)}
