@@ -62,6 +62,15 @@ def packed_vector(value: Any, size: int) -> tuple[np.ndarray | None, str | None]
     return None, None
 
 
+def quoted(value: Any, limit: int = 40) -> str:
+    """A value as a message quotes it, cut short."""
+    try:
+        text = repr(value)
+    except Exception:  # nested too deeply to repr
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def describe(value: Any) -> str:
     """A few words on what a value is, for messages."""
     if isinstance(value, np.ndarray):

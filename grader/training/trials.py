@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from grader.checks.coerce import quoted
 from grader.checks.diagnostics import call_failed
 from grader.checks.signature import DATA_ROLES, CallPlan, role
 from grader.progress import TrialFinished, TrialStarted
@@ -197,7 +198,7 @@ def runs_figure(found: Any) -> list[dict[str, Any]]:
     def value(v: Any) -> Any:
         if isinstance(v, float) and not np.isfinite(v):
             return None
-        return v if v is None or isinstance(v, (str, int, float, bool)) else _shown(v, 200)
+        return v if v is None or isinstance(v, (str, int, float, bool)) else quoted(v, 200)
 
     def plain(d: Mapping[Any, Any]) -> dict[str, Any]:
         return {str(k)[:100]: value(v) for k, v in d.items()}
@@ -206,7 +207,7 @@ def runs_figure(found: Any) -> list[dict[str, Any]]:
     for number, run in enumerate(found, start=1):
         if not isinstance(run, dict):
             runs.append({"name": None, "project": None, "config": {}, "rows": [],
-                         "malformed": [f"run {number} could not be read ({_shown(run)}, not a run record)"]})
+                         "malformed": [f"run {number} could not be read ({quoted(run)}, not a run record)"]})
             continue
         malformed: list[str] = []
         shown: dict[str, Any] = {}
@@ -215,29 +216,20 @@ def runs_figure(found: Any) -> list[dict[str, Any]]:
             given = run.get(key)
             if given is not None and not isinstance(given, kind):
                 malformed.append(f"run {number}: its {'logged rows' if key == 'rows' else key} could not be read "
-                                 f"({_shown(given)}, not {what})")
+                                 f"({quoted(given)}, not {what})")
                 given = None
             shown[key] = given
         rows = shown["rows"] or []
         bad = [row for row in rows if not isinstance(row, dict)]
         if bad:
             malformed.append(f"run {number}: {len(bad)} of its {len(rows)} logged rows could not be read "
-                             f"(such as {_shown(bad[0])}, not a dict)")
+                             f"(such as {quoted(bad[0])}, not a dict)")
         runs.append({"name": None if shown["name"] is None else shown["name"][:200],
                      "project": None if shown["project"] is None else shown["project"][:200],
                      "config": plain(shown["config"] or {}),
                      "rows": [plain(row) for row in rows if isinstance(row, dict)],
                      **({"malformed": malformed} if malformed else {})})
     return runs
-
-
-def _shown(value: Any, limit: int = 40) -> str:
-    """A value as a message quotes it, cut short."""
-    try:
-        text = repr(value)
-    except Exception:  # nested too deeply to repr
-        text = f"a {type(value).__name__}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def search_figure(record: SearchRecord, spied: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ import math
 from typing import Any, Mapping, Sequence, TypeGuard
 
 from grader.reporters.html.plots import _Plots
-from grader.reporters.html.values import _e, _finite, _list, _mapping, _number, _shown, _unreadable
+from grader.checks.coerce import quoted
+from grader.reporters.html.values import _e, _finite, _list, _mapping, _number, _unreadable
 
 
 def _search(s: Any, plots: _Plots, malformed: list[str]) -> str:
@@ -174,7 +175,7 @@ def _read_runs(found: Any, malformed: list[str]) -> list[dict[str, Any]]:
         if len(read["rows"]) < len(rows):
             bad = next(row for row in rows if not isinstance(row, Mapping))
             notes.append(f"{where}: {len(rows) - len(read['rows'])} of its {len(rows)} logged rows could not be "
-                         f"read (such as {_shown(bad)}, not a dict)")
+                         f"read (such as {quoted(bad)}, not a dict)")
         read["config"] = {str(k): v for k, v in (read["config"] or {}).items()}
         malformed.extend(notes)
         runs.append(read)
@@ -256,7 +257,7 @@ def _misclassified(examples: Sequence[Any], classes: Sequence[str], plots: _Plot
                 usable.append({**e, "side": side, "pixels": pixels})
             else:
                 malformed.append(f"misclassified image {i + 1} could not be read (its pixels are not "
-                                 f"{_shown(side)} by {_shown(side)} base64 bytes)")
+                                 f"{quoted(side)} by {quoted(side)} base64 bytes)")
     if not usable:
         return "<p>None kept.</p>" if not examples else "<p>(no pixels kept)</p>"
     n = len(usable)

@@ -7,6 +7,8 @@ import html
 import math
 from typing import Any, Mapping
 
+from grader.checks.coerce import quoted
+
 
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
@@ -23,15 +25,6 @@ def _number(value: Any) -> float | None:
     return float(value) if _finite(value) else None
 
 
-def _shown(value: Any, limit: int = 40) -> str:
-    """A value as a message quotes it, cut short."""
-    try:
-        text = repr(value)
-    except Exception:  # nested too deeply to repr
-        text = f"a {type(value).__name__}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _shown_text(value: Any, limit: int) -> str:
     try:
         text = str(value)
@@ -42,7 +35,7 @@ def _shown_text(value: Any, limit: int) -> str:
 
 def _unreadable(what: str, value: Any, expected: str) -> str:
     """``run 2: its logged rows could not be read (5, not a list)``."""
-    return f"{what} could not be read ({_shown(value)}, not {expected})"
+    return f"{what} could not be read ({quoted(value)}, not {expected})"
 
 
 def _list(value: Any, what: str, malformed: list[str]) -> list[Any]:
