@@ -4,12 +4,12 @@ produce, so the feedback names the mistake in course terms."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from grader.checks.numeric import compare
+from grader.checks.blocks import PARTIAL, BlockVerdict, judge_block
 from grader.context import CheckContext
 from grader.rubric import Outcome
 
@@ -19,9 +19,6 @@ from .layout import BLOCKS, Blocks
 from .loss import instances
 from .student import RTOL, STATE_CREDIT, Gradient, Hw6Submission, failed, largest_error
 
-PARTIAL = 0.5
-"""Credit for a gradient block whose only fault is a recognised scale or
-regularisation slip (the direction is right, the step size is not)."""
 STATE_MESSAGE = ("gradCE is only right when fCE has just run on the same data: it reads values fCE left in "
                  "globals. Compute z1, h1 and yhat inside gradCE")
 HINTS = {
@@ -36,25 +33,6 @@ HINTS = {
 }
 COURSE_HINT = ("g^T = ((yhat - y)^T W2) * relu'(z1^T); grad_W1 = g x^T, grad_W2 = (yhat - y) h1^T, averaged over "
                "the batch")
-
-
-@dataclass(frozen=True)
-class BlockVerdict:
-    credit: float
-    message: str
-    mistake: str | None = None
-    also: tuple[str, ...] = ()
-    """Further named mistakes behind the same verdict (a gradient that reads
-    fCE's globals and is also summed)."""
-    addendum: str = ""
-    """What the further mistakes are, in words, kept when a summary message
-    stands in for ``message``."""
-    error: float | None = None
-    """The block's largest absolute difference from the reference."""
-
-    @property
-    def mistakes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m for m in (self.mistake, *self.also) if m))
 
 
 def _variants(inst: Instance) -> dict[tuple[str, str], Blocks]:
@@ -84,51 +62,6 @@ def _variants(inst: Instance) -> dict[tuple[str, str], Blocks]:
         ("global-softmax", "the softmax is normalised over the whole matrix instead of per example (column)"):
             grads(glob, mask, h1),
     }
-
-
-def _judge_block(k: int, got: np.ndarray, raw_segment: np.ndarray, inst: Instance, want: np.ndarray,
-                 variants: dict[tuple[str, str], Blocks]) -> BlockVerdict:
-    name = "d" + BLOCKS[k]
-    tol = dict(rtol=RTOL, atol=1e-6 * max(1e-12, float(np.abs(want).max())))
-    found = compare(got, want, factors={"the batch size n": inst.n}, **tol)
-    if found.ok:
-        return BlockVerdict(1.0, f"{name} {found.message}")
-    if found.mistake == "nan":
-        return BlockVerdict(0.0, f"{name} {found.message}", "nan")
-    if found.mistake == "scaled" and found.factor is not None and np.isclose(found.factor, inst.n, rtol=1e-3):
-        return BlockVerdict(PARTIAL, f"{name} is n times too large (n = {inst.n})", "summed")
-    if k in (0, 2) and want.ndim == 2:
-        other = raw_segment.reshape(want.shape[::-1]).T
-        if np.allclose(other, want, **tol):
-            return BlockVerdict(PARTIAL, f"{name} is packed transposed: gradCE stores it as {want.shape[::-1]} but "
-                                         f"your unpack reads that block as {want.shape}", "transposed")
-    term = _regularisation(got - want, inst.blocks[k], tol)
-    if term is not None:
-        if k in (1, 3):
-            return BlockVerdict(0.0, f"{name} includes a regularisation term {term.replace('P', BLOCKS[k])}: biases "
-                                     "are not regularised", "bias-regularised")
-        return BlockVerdict(PARTIAL, f"{name} includes a regularisation term {term.replace('P', BLOCKS[k])}",
-                            "regularised")
-    for (tag, mistake), grads in variants.items():
-        if np.allclose(got, grads[k], **tol) and not np.allclose(grads[k], want, **tol):
-            return BlockVerdict(0.0, f"{name} is wrong: {mistake}", tag)
-    return BlockVerdict(0.0, f"{name} {found.message}")
-
-
-def _regularisation(diff: np.ndarray, param: np.ndarray, tol: dict[str, float]) -> str | None:
-    """``diff`` as an L2 term a * P, an L1 term c * sign(P) or both (P the
-    parameter block), in words; None if it is neither."""
-    columns = np.stack([param.ravel(), np.sign(param).ravel()], axis=1)
-    if not np.any(diff) or not np.any(param):
-        return None
-    (a, c), *_ = np.linalg.lstsq(columns, diff.ravel(), rcond=None)
-    scale = max(1e-12, float(np.abs(diff).max()))
-    a = a if abs(a) * float(np.abs(param).max()) > 1e-6 * scale else 0.0
-    c = c if abs(c) > 1e-6 * scale else 0.0
-    if (a == 0 and c == 0) or not np.allclose(a * param + c * np.sign(param), diff, **tol):
-        return None
-    parts = ([f"{a:.3g} * P (L2)"] if a else []) + ([f"{c:.3g} * sign(P) (L1)"] if c else [])
-    return " + ".join(parts)
 
 
 def _matches(found: Gradient | None, want: Blocks) -> bool:
@@ -177,7 +110,10 @@ def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
 
 def _judge(blocks: Blocks, raw: np.ndarray, inst: Instance, want: Blocks, layout: Any) -> list[BlockVerdict]:
     variants = _variants(inst)
-    return [replace(_judge_block(k, blocks[k], raw[np.sort(layout.index[k].ravel())], inst, want[k], variants),
+    return [replace(judge_block("d" + BLOCKS[k], k, blocks[k], want[k], n=inst.n, rtol=RTOL,
+                                atol=1e-6 * max(1e-12, float(np.abs(want[k]).max())), variants=variants,
+                                raw=raw[np.sort(layout.index[k].ravel())] if k in (0, 2) else None,
+                                param=inst.blocks[k], bias=k in (1, 3), function="gradCE"),
                     error=largest_error(blocks[k], want[k])) for k in range(4)]
 
 
