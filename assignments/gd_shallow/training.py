@@ -165,6 +165,7 @@ def improvement(ctx: CheckContext) -> Outcome:
 
 PIPELINE = Pipeline(
     search, returned_trial, TRAIN, fixed_run=fixed_run, test_figures=test_figures, diverged_ce=DIVERGED_CE,
+    setting="learning rate",
     hints={"fixed_learns": "check gradients first (2.3), then the SGD loop: shuffle, step through minibatches of "
                            "batch_size, W -= learning_rate * dW for every parameter",
            "fixed_learns.diverged": "average the gradient over the minibatch (divide by its size) so lr 0.5 is "

@@ -43,7 +43,8 @@ def settings_tried(ctx: CheckContext) -> Outcome:
     effective = p.effective(ctx, found) if p.effective else (distinct(found.trials), [])
     return settings_tried_outcome(found, train=p.train, wanted=ctx.settings.min_settings, effective=effective,
                                   hint=p.hint("settings_tried"),
-                                  visible=p.visible, diverged=(lambda t: p.diverged(t.figures.get(VAL_CE, math.nan)))
+                                  visible=p.visible, setting=p.setting, diverged=(
+                                      lambda t: p.diverged(t.figures.get(VAL_CE, math.nan)))
                                   if math.isfinite(p.diverged_ce) else None)
 
 
@@ -117,7 +118,7 @@ def test_accuracy(ctx: CheckContext) -> Outcome:
         if not isinstance(found, Outcome) and found.seconds is not None else ""
     outcome = accuracy_outcome(ctx, found, hint=p.hint("test_accuracy"), extra=timing)
     if not isinstance(found, Outcome) and p.diverged(found.ce) and math.isfinite(p.diverged_ce):
-        return Outcome(outcome.fraction, outcome.output + ": the chosen setting diverged", hint=outcome.hint,
+        return Outcome(outcome.fraction, outcome.output + f": the chosen {p.setting} diverged", hint=outcome.hint,
                        mistakes=("diverged",))
     return outcome
 

@@ -36,6 +36,8 @@ class Pipeline:
     """Distinct settings that changed the trained model, and why some did not."""
     visible: Callable[[list[Trial]], bool] | None = None
     """Whether the completed trials' calls showed any hyperparameter (else they count as one setting)."""
+    setting: str = "setting"
+    """What the feedback calls one of the search's settings ("learning rate")."""
     diverged_ce: float = math.inf
     """A fixed run whose validation CE is above this (or not finite) diverged."""
     hints: Mapping[str, str] = field(default_factory=dict)

@@ -102,7 +102,7 @@ def run_search(ctx: CheckContext, spec: Search, run: Run) -> SearchRecord:
 
 def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effective: tuple[int, list[str]],
                            hint: str = "", diverged: Callable[[Trial], bool] | None = None,
-                           visible: Callable[[list[Trial]], bool] | None = None) -> Outcome:
+                           visible: Callable[[list[Trial]], bool] | None = None, setting: str = "setting") -> Outcome:
     """How many distinct settings the search tried that had an effect, of the
     ``wanted``; the trials that ``diverged`` are named (fine to try, never to
     choose); trials whose calls showed no hyperparameter (``visible`` false)
@@ -124,8 +124,8 @@ def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effe
                  "globals)")
     bad = [t for t in found.completed if diverged is not None and diverged(t)]
     if bad:
-        text += "; diverged: " + ", ".join(t.label() for t in bad) + " (a setting that diverges is fine to try, " \
-                                                                      "never to choose)"
+        text += "; diverged: " + ", ".join(t.label() for t in bad) + f" (a {setting} that large overshoots: fine to " \
+                                                                      "try, never to choose)"
         mistakes.append("diverged")
     if found.stopped:
         text += f"; {found.stopped}"
@@ -172,7 +172,7 @@ def chosen(ctx: CheckContext, found: SearchRecord, choose: Callable[[SearchRecor
     why = "the best validation trial (the search's own choice could not be identified)"
     mark_chosen(ctx, best_trial, why)
     return Chosen(best_trial, why, f"{best_trial.label()} (the choice could not be identified: {how}; the grader "
-                                   "used the best trial on validation)")
+                                   "used its best validation trial)")
 
 
 def note_choice(ctx: CheckContext, found: SearchRecord, trial: Trial, how: str) -> None:

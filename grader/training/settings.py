@@ -45,15 +45,16 @@ def effective_settings(trials: Sequence[Trial], vector: Callable[[Trial], np.nda
         keys.append(setting_key(setting))
     copies = near_copies(done, vector)
     by_index = {t.index: t for t in done}
-    problems += [copy_problem(first, by_index[index]) for index, first in copies.items()
+    problems += [copy_problem(first, by_index[index], vector) for index, first in copies.items()
                  if setting_key(first.setting) != setting_key(by_index[index].setting)][:1]
     return min(len(set(keys)), len(done) - len(copies)), problems
 
 
-def copy_problem(first: Trial, later: Trial) -> str:
-    return (f"{first.label()} and {later.label()} returned the same results (identical, or up to noise) although "
-            "their settings differ: training ignores (some of) the hyperparameters it is given, or a result was "
-            "reused, so such trials count as one setting")
+def copy_problem(first: Trial, later: Trial, vector: Callable[[Trial], np.ndarray]) -> str:
+    exact = np.array_equal(vector(first), vector(later))
+    return (f"{first.label()} and {later.label()} returned {'identical weights' if exact else 'the same weights up to noise'} "
+            "although their settings differ: training ignores (some of) the hyperparameters it is given, or reuses "
+            "weights, so such trials count as one setting")
 
 
 def matches(a: Any, b: Any) -> bool:

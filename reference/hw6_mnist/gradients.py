@@ -71,24 +71,24 @@ def _matches(found: Gradient | None, want: Blocks) -> bool:
 
 def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
     """Per block (W1, b1, W2, b2), one verdict per hidden instance."""
-    state: Hw6Submission = ctx.state
-    problem = state.required_problem("gradCE")
+    submission: Hw6Submission = ctx.state
+    problem = submission.required_problem("gradCE")
     if problem is not None:
         return problem
-    layout = state.layout
+    layout = submission.layout
     verdicts: list[list[BlockVerdict]] = [[] for _ in BLOCKS]
     notes = set()
     for inst in ctx.fact(instances):
         want = solution.unpack(solution.gradCE(inst.X, inst.Y, solution.pack(*inst.blocks)))
-        result = state.call_loss("gradCE", inst)
+        result = submission.call_loss("gradCE", inst)
         if not result.ok:
             outcome = failed(result, "gradCE")
             assert result.error is not None
             if result.error.kind in ("missing", "budget") or result.error.unimplemented:
                 return outcome
-            row = _state_row(state, inst, want) or [BlockVerdict(0.0, outcome.output, "error")] * 4
+            row = _state_row(submission, inst, want) or [BlockVerdict(0.0, outcome.output, "error")] * 4
         else:
-            blocks, raw, note = state.read_gradient(result.value)
+            blocks, raw, note = submission.read_gradient(result.value)
             if note:
                 notes.add(note)
             if blocks is None or raw is None:
@@ -97,14 +97,14 @@ def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
             else:
                 row = _judge(blocks, raw, inst, want, layout)
                 if all(v.credit < 1 for v in row):
-                    row = _state_row(state, inst, want, row) or row
+                    row = _state_row(submission, inst, want, row) or row
                 if any(v.mistake == "regularised" for v in row) or (
-                        state.plan("gradCE").zeroable and any(v.credit < 1 and v.mistake is None for v in row)):
-                    row = _confirm_zero_regularisation(state, inst, want, row, blocks)
+                        submission.plan("gradCE").zeroable and any(v.credit < 1 and v.mistake is None for v in row)):
+                    row = _confirm_zero_regularisation(submission, inst, want, row, blocks)
         for k in range(4):
             verdicts[k].append(row[k])
     for note in sorted(notes):
-        state.ctx.note(f"gradCE {note}.")
+        submission.ctx.note(f"gradCE {note}.")
     return verdicts
 
 
@@ -117,16 +117,16 @@ def _judge(blocks: Blocks, raw: np.ndarray, inst: Instance, want: Blocks, layout
                     error=largest_error(blocks[k], want[k])) for k in range(4)]
 
 
-def _state_row(state: Hw6Submission, inst: Instance, want: Blocks,
+def _state_row(submission: Hw6Submission, inst: Instance, want: Blocks,
                first: list[BlockVerdict] | None = None) -> list[BlockVerdict] | None:
     """A gradCE that only answers (or is only right) right after fCE ran on the
     same data keeps state in globals: its math is graded on that call, and
     each block keeps STATE_CREDIT of what it earns. A gradCE that answers the
-    same either way (``first``, the plain call's verdicts) keeps no state."""
-    after = state.after_fce(inst)
+    same either way (``first``, the plain call's verdicts) keeps no submission."""
+    after = submission.after_fce(inst)
     if after is None or after.blocks is None or after.raw is None:
         return None
-    row = _judge(after.blocks, after.raw, inst, want, state.layout)
+    row = _judge(after.blocks, after.raw, inst, want, submission.layout)
     if not any(v.credit > 0 for v in row):
         return None
     if first is not None and sum(v.credit for v in row) <= sum(v.credit for v in first):
@@ -135,7 +135,7 @@ def _state_row(state: Hw6Submission, inst: Instance, want: Blocks,
                          also=v.mistakes) for v in row]
 
 
-def _confirm_zero_regularisation(state: Hw6Submission, inst: Instance, want: Blocks,
+def _confirm_zero_regularisation(submission: Hw6Submission, inst: Instance, want: Blocks,
                                  row: list[BlockVerdict], first: Blocks) -> list[BlockVerdict]:
     """A regularisation term in gradCE: with the parameters whose defaults are
     not zero set to 0, the blocks are graded again. A block right then keeps
@@ -143,18 +143,18 @@ def _confirm_zero_regularisation(state: Hw6Submission, inst: Instance, want: Blo
     PARTIAL of that verdict's credit. The message says which default to zero.
     A block wrong in no recognised way is graded again too when zeroing the
     defaults changes it: a summed gradient under an L1 default is both."""
-    names = state.plan("gradCE").zeroable
+    names = submission.plan("gradCE").zeroable
     if not names:
         if not any(v.mistake == "regularised" for v in row):
             return row
         return [BlockVerdict(v.credit, v.message + " (regularisation applied inside gradCE: gradCE must return "
                                                     "the unregularised gradient; train adds alpha * W)", v.mistake,
                              v.also) for v in row]
-    again = state.call_loss("gradCE", inst, **{name: 0.0 for name in names})
-    blocks, raw, _ = state.read_gradient(again.value) if again.ok else (None, None, None)
+    again = submission.call_loss("gradCE", inst, **{name: 0.0 for name in names})
+    blocks, raw, _ = submission.read_gradient(again.value) if again.ok else (None, None, None)
     if blocks is None or raw is None:
         return row
-    zeroed = _judge(blocks, raw, inst, want, state.layout)
+    zeroed = _judge(blocks, raw, inst, want, submission.layout)
     defaults = ", ".join(names)
     said = (f" by default ({defaults} {'defaults' if len(names) == 1 else 'default'} to non-zero; correct with "
             f"{'=0, '.join(names)}=0): L1/L2 regularisation on by default, and gradCE(X, Y, w) must return the "
@@ -186,7 +186,7 @@ def _summary_message(verdicts: list[list[BlockVerdict]]) -> str | None:
 
 
 def grade_block(ctx: CheckContext, k: int) -> Outcome:
-    state: Hw6Submission = ctx.state
+    submission: Hw6Submission = ctx.state
     verdicts = ctx.fact(gradient_verdicts)
     if isinstance(verdicts, Outcome):
         return verdicts
@@ -198,7 +198,7 @@ def grade_block(ctx: CheckContext, k: int) -> Outcome:
         "credit": credit, "networks": len(mine), "right": sum(v.credit >= 1 for v in mine),
         "mistakes": list(dict.fromkeys(m for v in mine for m in v.mistakes if m != "error")),
         "largest_error": max(errors) if errors else None}
-    adapted = (state.adapted_layout or "", state.adapted_orientation or "")
+    adapted = (submission.adapted_layout or "", submission.adapted_orientation or "")
     if credit >= 1:
         return Outcome(1.0, f"{name} matches the reference on {len(mine)} random networks (reference verified "
                             "against finite differences)").with_adaptations(*adapted)

@@ -31,11 +31,11 @@ PARTIAL = 0.5
 
 @check
 def fce(ctx: CheckContext) -> Outcome:
-    state: Hw6Submission = ctx.state
-    problem = state.required_problem("fCE")
+    submission: Hw6Submission = ctx.state
+    problem = submission.required_problem("fCE")
     if problem is not None:
         return problem
-    found = state.orientation
+    found = submission.orientation
     if found.via != "fCE":  # fCE gave no finite number in any orientation
         if found.first_failure is not None:
             return failed(found.first_failure, "fCE")
@@ -43,7 +43,7 @@ def fce(ctx: CheckContext) -> Outcome:
     right, failures, regularised = 0.0, [], False
     position: int | None = None
     for inst in ctx.fact(instances):
-        result = state.call_loss("fCE", inst)
+        result = submission.call_loss("fCE", inst)
         if not result.ok:
             failures.append(f"n = {inst.n}: {failed(result, 'fCE').output}")
             continue
@@ -54,7 +54,7 @@ def fce(ctx: CheckContext) -> Outcome:
             failures.append(f"n = {inst.n}: returned {type(result.value).__name__}, not a number")
         elif np.isclose(value, want, rtol=RTOL):
             right += 1
-        elif (zeroed := _default_regulariser(state, inst, want)) is not None:
+        elif (zeroed := _default_regulariser(submission, inst, want)) is not None:
             right += PARTIAL
             regularised = True
             failures.append(f"n = {inst.n}: got {value:.6g}, expected {want:.6g}: fCE includes a regularisation "
@@ -69,7 +69,7 @@ def fce(ctx: CheckContext) -> Outcome:
                  "the number).")
     cases = ctx.fact(instances)
     outcome_fraction = right / len(cases)
-    adapted = ("fCE returns a tuple" if tupled else "", state.adapted_orientation or "", state.adapted_layout or "")
+    adapted = ("fCE returns a tuple" if tupled else "", submission.adapted_orientation or "", submission.adapted_layout or "")
     if not failures:
         return Outcome(outcome_fraction, f"fCE matches the reference on {len(cases)} random networks (n = "
                                          f"{', '.join(str(c.n) for c in cases)})").with_adaptations(*adapted)
@@ -81,13 +81,13 @@ def fce(ctx: CheckContext) -> Outcome:
                    mistakes=("default-regularised",) if regularised else ()).with_adaptations(*adapted)
 
 
-def _default_regulariser(state: Hw6Submission, inst: Instance, want: float) -> tuple[str, ...] | None:
+def _default_regulariser(submission: Hw6Submission, inst: Instance, want: float) -> tuple[str, ...] | None:
     """The parameters with a non-zero default (not data) that, all set to 0,
     make the loss right; None if there are none or they do not."""
-    names = state.plan("fCE").zeroable
+    names = submission.plan("fCE").zeroable
     if not names:
         return None
-    again = state.call_loss("fCE", inst, **{name: 0.0 for name in names})
+    again = submission.call_loss("fCE", inst, **{name: 0.0 for name in names})
     value = coerce.scalar(again.value)[0] if again.ok else None
     return names if value is not None and np.isclose(value, want, rtol=RTOL) else None
 
