@@ -58,15 +58,14 @@ def judge_block(name: str, k: int, got: Any, want: np.ndarray, *, n: int, rtol: 
         return BlockVerdict(summed_credit, f"{name} is n times too large (n = {n})", "summed")
     if found.mistake == "scaled" and found.factor is not None and sign and np.isclose(found.factor, -1, rtol=1e-3):
         return BlockVerdict(0.0, f"{name} has the wrong sign: the gradient of the loss, not its negative", "sign")
-    tol = {"rtol": rtol, "atol": atol}
     if raw is not None and want.ndim == 2:
         other = raw.reshape(want.shape[::-1]).T
-        if np.allclose(other, want, **tol):
+        if np.allclose(other, want, rtol=rtol, atol=atol):
             return BlockVerdict(PARTIAL, f"{name} is packed transposed: {function} stores it as "
                                          f"{want.shape[::-1]} but your unpack reads that block as {want.shape}",
                                 "transposed")
     mine = np.asarray(got, dtype=np.float64).reshape(want.shape) if np.size(got) == want.size else None
-    term = regularisation(mine - want, param, tol) if param is not None and mine is not None else None
+    term = regularisation(mine - want, param, rtol=rtol, atol=atol) if param is not None and mine is not None else None
     if term is not None:
         said = term.replace("P", name[1:])
         if bias:
@@ -74,12 +73,13 @@ def judge_block(name: str, k: int, got: Any, want: np.ndarray, *, n: int, rtol: 
                                 "bias-regularised")
         return BlockVerdict(PARTIAL, f"{name} includes a regularisation term {said}", "regularised")
     for (tag, mistake), blocks in (variants or {}).items():
-        if mine is not None and np.allclose(mine, blocks[k], **tol) and not np.allclose(blocks[k], want, **tol):
+        if mine is not None and np.allclose(mine, blocks[k], rtol=rtol, atol=atol) and \
+                not np.allclose(blocks[k], want, rtol=rtol, atol=atol):
             return BlockVerdict(0.0, f"{name} is wrong: {mistake}", tag)
     return BlockVerdict(0.0, f"{name} {found.message}")
 
 
-def regularisation(diff: np.ndarray, param: np.ndarray, tol: Mapping[str, float]) -> str | None:
+def regularisation(diff: np.ndarray, param: np.ndarray, *, rtol: float, atol: float) -> str | None:
     """``diff`` as an L2 term a * P, an L1 term c * sign(P) or both (P the
     parameter block), in words; None if it is neither."""
     columns = np.stack([param.ravel(), np.sign(param).ravel()], axis=1)
@@ -89,7 +89,7 @@ def regularisation(diff: np.ndarray, param: np.ndarray, tol: Mapping[str, float]
     scale = max(1e-12, float(np.abs(diff).max()))
     a = a if abs(a) * float(np.abs(param).max()) > 1e-6 * scale else 0.0
     c = c if abs(c) > 1e-6 * scale else 0.0
-    if (a == 0 and c == 0) or not np.allclose(a * param + c * np.sign(param), diff, **tol):
+    if (a == 0 and c == 0) or not np.allclose(a * param + c * np.sign(param), diff, rtol=rtol, atol=atol):
         return None
     parts = ([f"{a:.3g} * P (L2)"] if a else []) + ([f"{c:.3g} * sign(P) (L1)"] if c else [])
     return " + ".join(parts)
