@@ -68,6 +68,25 @@ def course_copy(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     return root
 
 
+@pytest.fixture(scope="session")
+def quick_grades(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    """``quick_grades(assignment_id)``: every stored submission of the assignment graded once per
+    session on its quick profile (``graded_classes``), file name in the class -> result JSON."""
+    from graded_classes import CLASSES, grade_class
+
+    graded: dict[str, dict] = {}
+
+    def grades(assignment_id: str) -> dict:
+        if assignment_id not in graded:
+            kind = CLASSES[assignment_id][2]
+            data_dir = None if kind is None else request.getfixturevalue(
+                "mnist_data_dir" if kind == "mnist" else "fashion_data_dir")
+            graded[assignment_id] = grade_class(assignment_id, tmp_path_factory.mktemp(assignment_id), data_dir)
+        return graded[assignment_id]
+
+    return grades
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/data/golden/grades.json from this run instead of comparing with it")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from course_files import REPO, SUBMISSIONS
+from graded_classes import report_of
 from grader import assignments
 from grader.grading import grade_submission
 
@@ -37,6 +38,14 @@ def explain(report):
     return [(t.number, t.score, t.output[:200]) for t in report.tests] + list(report.notes)
 
 
+def _graded(quick_grades, file: str, only=None):
+    """The file's grade on the quick profile (its class graded once a session), its items ``only``."""
+    result = quick_grades("gd_shallow")[file]
+    report = report_of(result, only or [test["number"] for test in result["tests"]])
+    assert not report.internal_errors, report.internal_errors
+    return report
+
+
 def test_the_stub_earns_nothing_and_says_what_is_not_implemented(as_submission, tmp_path):
     report = grade(as_submission(STUB, "gd_shallow_jsmith.py"), data_dir=tmp_path, fetch=False)
     assert report.score == 0, explain(report)
@@ -51,8 +60,8 @@ def test_the_reference_earns_every_point_that_needs_no_data(as_submission, tmp_p
 
 
 @pytest.mark.slow
-def test_the_reference_earns_full_marks_on_the_quick_profile(as_submission, fashion_data_dir):
-    report = grade(as_submission(REFERENCE, "gd_shallow_ref.py"), profile="quick", data_dir=fashion_data_dir)
+def test_the_reference_earns_full_marks_on_the_quick_profile(quick_grades):
+    report = _graded(quick_grades, "gd_shallow_reference.py")
     assert report.score == report.max_score == 34, explain(report)
     tests = by_id(report)
     assert "training took" in tests["2.6"].output and "(reported, not graded)" in tests["2.6"].output
@@ -81,16 +90,15 @@ def test_each_usual_mistake_loses_its_points_and_is_named(name, items, scores, m
 
 
 @pytest.mark.slow
-def test_a_summed_gradient_diverges_at_the_fixed_setting(fashion_data_dir):
-    report = grade(FILES / "gd_shallow_summed.py", only=("2.4",), profile="quick", data_dir=fashion_data_dir)
+def test_a_summed_gradient_diverges_at_the_fixed_setting(quick_grades):
+    report = _graded(quick_grades, "gd_shallow_summed__gd_shallow.py", ("2.4",))
     test = report.tests[0]
     assert test.score == 0 and "diverged" in test.output and "diverged" in test.mistakes, explain(report)
 
 
 @pytest.mark.slow
-def test_a_diverged_learning_rate_chosen_by_a_nan_loss_is_named(fashion_data_dir):
-    report = grade(FILES / "gd_shallow_diverging.py", only=("2.5", "2.6"), profile="quick",
-                   data_dir=fashion_data_dir)
+def test_a_diverged_learning_rate_chosen_by_a_nan_loss_is_named(quick_grades):
+    report = _graded(quick_grades, "gd_shallow_diverging__gd_shallow.py", ("2.5", "2.6"))
     tests = by_id(report)
     assert tests["2.5"].score == 2 and "diverged: trial 4 (learning_rate=50" in tests["2.5"].output, explain(report)
     assert tests["2.6"].score == 0 and "the chosen learning rate diverged" in tests["2.6"].output
@@ -98,17 +106,16 @@ def test_a_diverged_learning_rate_chosen_by_a_nan_loss_is_named(fashion_data_dir
 
 
 @pytest.mark.slow
-def test_an_improved_network_that_is_not_better_earns_nothing_for_part_3(fashion_data_dir):
-    report = grade(FILES / "gd_shallow_no_gain.py", only=("2.6", "3.1"), profile="quick",
-                   data_dir=fashion_data_dir)
+def test_an_improved_network_that_is_not_better_earns_nothing_for_part_3(quick_grades):
+    report = _graded(quick_grades, "gd_shallow_no_gain__gd_shallow.py", ("2.6", "3.1"))
     tests = by_id(report)
     assert tests["3.1"].score == 0 and "no-improvement" in tests["3.1"].mistakes, explain(report)
     assert "784 -> 100 sigmoid -> 10 softmax" in tests["3.1"].output
 
 
 @pytest.mark.slow
-def test_a_matlab_style_script_is_graded_on_what_it_does(fashion_data_dir):
-    report = grade(FILES / "gd_shallow_script.py", profile="quick", data_dir=fashion_data_dir)
+def test_a_matlab_style_script_is_graded_on_what_it_does(quick_grades):
+    report = _graded(quick_grades, "gd_shallow_script__gd_shallow.py")
     tests = by_id(report)
     # values-only trajectories: the values' half of each rate, said
     assert tests["1.2"].score == 1.5 and "values match, iterates do not" in tests["1.2"].output, explain(report)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from course_files import REPO, SUBMISSIONS
+from graded_classes import report_of
 from grader import assignments
 from grader.grading import grade_submission
 from grader.sandbox.fake import InProcessSession
@@ -109,9 +110,10 @@ def test_the_published_example_is_the_references(as_submission):
 
 
 # -- training, the search, experiment tracking: the real sandbox and data ----------------------
-def test_the_reference_earns_full_marks_on_the_quick_profile(as_submission, fashion_data_dir):
-    report = grade(as_submission(REFERENCE, "homework2_softmax_ref.py"), profile="quick", data_dir=fashion_data_dir)
-    assert report.score == report.max_score == 41, explain(report)
+def test_the_reference_earns_full_marks_on_the_quick_profile(quick_grades):
+    result = quick_grades("hw2_softmax")["homework2_softmax_reference.py"]
+    report = report_of(result, [test["number"] for test in result["tests"]])
+    assert not report.internal_errors and report.score == report.max_score == 41, explain(report)
     assert "9 runs, one per setting" in by_id(report)["3.A"].output
 
 
@@ -125,9 +127,10 @@ def test_the_reference_earns_full_marks_on_the_full_fashion_mnist(as_submission,
     print(f"\nofficial reference: {tests['2.8'].output}; {report.execution_time:.1f} s")
 
 
-def test_the_stub_earns_nothing_and_says_what_is_missing(as_submission, fashion_data_dir):
-    report = grade(as_submission(STUB, "homework2_softmax_jsmith.py"), profile="quick", data_dir=fashion_data_dir)
-    assert report.score == 0, explain(report)
+def test_the_stub_earns_nothing_and_says_what_is_missing(quick_grades):
+    result = quick_grades("hw2_softmax")["homework2_softmax_stub.py"]
+    report = report_of(result, [test["number"] for test in result["tests"]])
+    assert not report.internal_errors and report.score == 0, explain(report)
     assert "not implemented" in by_id(report)["2.7"].output
 
 
@@ -147,9 +150,9 @@ DATA = [
 
 
 @pytest.mark.parametrize("name, scores, messages", DATA, ids=[d[0] for d in DATA])
-def test_training_search_and_tracking_on_real_files(as_submission, fashion_data_dir, name, scores, messages):
-    path = as_submission(FILES / f"homework2_softmax_{name}.py", f"homework2_softmax_{name}.py")
-    report = grade(path, only=DATA_ITEMS, profile="quick", data_dir=fashion_data_dir)
+def test_training_search_and_tracking_on_real_files(quick_grades, name, scores, messages):
+    report = report_of(quick_grades("hw2_softmax")[f"homework2_softmax_{name}__hw2_softmax.py"], DATA_ITEMS)
+    assert not report.internal_errors, report.internal_errors
     tests = by_id(report)
     for item, score in scores.items():
         assert tests[item].score == pytest.approx(score), (item, explain(report))

@@ -17,6 +17,7 @@ from grader import assignments
 from grader.grading import grade_submission
 
 from course_files import REPO, SUBMISSIONS
+from graded_classes import report_of
 
 HW = assignments.get("hw6_mnist")
 FILES = SUBMISSIONS / "hw6"
@@ -76,8 +77,8 @@ TRAINING = [
 
 
 @pytest.mark.parametrize("name, scores, messages", TRAINING, ids=[m[0] for m in TRAINING])
-def test_each_usual_mistake_shows_in_training_and_is_named(name, scores, messages, mnist_data_dir):
-    report = grade(FILES / f"homework6_{name}.py", mnist_data_dir, profile="quick", only=("a.8", "a.9"))
+def test_each_usual_mistake_shows_in_training_and_is_named(name, scores, messages, quick_grades):
+    report = report_of(quick_grades("hw6_mnist")[f"homework6_{name}__hw6.py"], ("a.8", "a.9"))
     tests = by_id(report)
     for item, expected in zip(("a.8", "a.9"), scores):
         low, high = expected if isinstance(expected, tuple) else (expected, expected)
@@ -99,8 +100,9 @@ DEVIATIONS = [
 
 
 @pytest.mark.parametrize("name, items, score_range, notes", DEVIATIONS, ids=[d[0] for d in DEVIATIONS])
-def test_unambiguous_deviations_are_adapted_graded_and_explained(name, items, score_range, notes, mnist_data_dir):
-    report = grade(FILES / f"homework6_{name}.py", mnist_data_dir, profile="quick", only=items)
+def test_unambiguous_deviations_are_adapted_graded_and_explained(name, items, score_range, notes, quick_grades):
+    report = report_of(quick_grades("hw6_mnist")[f"homework6_{name}__hw6.py"], items)
+    assert not report.internal_errors, report.internal_errors
     low, high = score_range
     assert low - 1e-6 <= report.score <= high + 1e-6, [(t.number, t.score, t.output) for t in report.tests]
     text = "\n".join(report.notes)

@@ -4,9 +4,10 @@ and transposed layouts, tuple returns, misspelled or argument-less searches,
 numpy-1 and Python-2 code, module-level scripts, slow loops, searches that
 outrun the budget, and the usual gradient mistakes inside all that.
 
-Each row grades only the items it is about, on the quick profile, and checks
-the score (exact, or a range where training noise moves it), the messages
-that name the mistake and the notes that explain every adaptation.
+Each row reads the items it is about from the file's grade on the quick
+profile (the class graded once, ``tests/graded_classes.py``) and checks the
+score (exact, or a range where training noise moves it), the messages that
+name the mistake and the notes that explain every adaptation.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from grader import assignments
 from grader.grading import grade_submission
 
 from course_files import SUBMISSIONS
+from graded_classes import report_of
 
 HW = assignments.get("hw6_mnist")
 FILES = SUBMISSIONS / "hw6_wild"
@@ -72,8 +74,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, items, scores, messages, notes", CASES, ids=[c[0] for c in CASES])
-def test_wild_submission_is_graded_as_earned_and_explained(name, items, scores, messages, notes, mnist_data_dir):
-    report = grade(name, mnist_data_dir, items)
+def test_wild_submission_is_graded_as_earned_and_explained(name, items, scores, messages, notes, quick_grades):
+    report = report_of(quick_grades("hw6_mnist")[f"homework6_{name}__hw6_wild.py"], items)
+    assert not report.internal_errors, report.internal_errors
     tests = by_id(report)
     assert set(tests) == set(items)
     for item, expected in scores.items():
