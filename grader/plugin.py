@@ -220,12 +220,15 @@ def validate(assignment: Assignment, public: Plugin, hidden: Hidden | None) -> L
     for item in assignment.items:
         side = public.checks if item.visibility == "visible" else (hidden.checks if hidden else None)
         if item.check.startswith(BUILTIN_PREFIX):
-            from grader.training.checks import BUILTIN
+            from grader.training.checks import BUILTIN, NEEDS
 
-            if public.training is None or item.check not in BUILTIN:
-                raise ConfigError(f"{where}: rubric item {item.id} names the built-in check {item.check!r}, but "
-                                  + ("the plug-in declares no training pipeline (PLUGIN.training)"
-                                     if public.training is None else f"the built-in checks are {sorted(BUILTIN)}"))
+            fact = NEEDS.get(item.check)
+            why = ("the plug-in declares no training pipeline (PLUGIN.training)" if public.training is None else
+                   f"the built-in checks are {sorted(BUILTIN)}" if item.check not in BUILTIN else
+                   f"its pipeline declares no {fact} (Pipeline({fact}=...))"
+                   if fact and getattr(public.training, fact) is None else None)
+            if why:
+                raise ConfigError(f"{where}: rubric item {item.id} names the built-in check {item.check!r}, but {why}")
             continue
         if side is None:
             continue  # hidden items are not graded without the hidden half

@@ -129,6 +129,9 @@ def test_ce(ctx: CheckContext) -> Outcome:
     return ce_outcome(ctx, ctx.fact(p.needs(p.test_figures, "test_ce")), hint=p.hint("test_ce"))
 
 
+NEEDS = {BUILTIN_PREFIX + "fixed_learns": "fixed_run", BUILTIN_PREFIX + "trained_on_training_data": "n_train",
+         BUILTIN_PREFIX + "test_accuracy": "test_figures", BUILTIN_PREFIX + "test_ce": "test_figures"}
+"""Built-in item -> the fact its pipeline must declare (validated when the plug-in loads)."""
 BUILTIN: dict[str, Callable[[CheckContext], Outcome]] = {
     BUILTIN_PREFIX + check.__name__: check for check in (fixed_learns, settings_tried, choice_is_best,
                                                  trained_on_training_data, test_accuracy, test_ce)}
