@@ -8,28 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.plugin import Plugin, checks_in
+from grader.training.pipeline import TrainingSettings
 
 from . import quartic, training
 
 
-@dataclass(frozen=True)
-class Settings:
-    """A profile's settings (``[profiles.<name>.settings]`` in assignment.toml)."""
+@dataclass(frozen=True, kw_only=True)
+class Settings(TrainingSettings):
+    """A profile's settings (``[profiles.<name>.settings]``): the pipeline's, the fixed run's rate and 3.1's gain."""
 
-    train_subset: int
-    """Training images the child gets: 0 for all 50,000, else a stratified subset."""
-    validation_size: int
     fixed_learning_rate: float
-    fixed_epochs: int
-    fixed_accuracy: float
-    """2.4's validation-accuracy floor for the fixed-setting run."""
-    test_accuracy: float
-    test_accuracy_floor: float
-    """2.6 ramps from no credit at the floor to full credit at the threshold."""
     improvement: float
     """3.1's full credit: the improved network beats part 2's by this much test accuracy."""
-    min_settings: int = 5
-    """2.5's full credit: this many learning rates tried."""
 
 
 PLUGIN = Plugin(checks=checks_in(quartic, training), settings=Settings, child_files=training.child_files,

@@ -9,7 +9,6 @@ reported, never graded."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -19,13 +18,13 @@ from grader.checks.signature import plan_call
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
-from grader.training import models
-from grader.training.fixed import Fixed, FixedRun, run_fixed
+from grader.training import facts, models
+from grader.training.fixed import Fixed
 from grader.training.pipeline import Pipeline
-from grader.training.search import VAL_CE, Chosen, Run, Search, chosen, run_search
+from grader.training.search import VAL_ACC, Search
 from grader.training.settings import returned_choice, trial_for_values
-from grader.training.split import Split, SplitData, handed_over
-from grader.training.testset import TestFigures, measure
+from grader.training.split import Split, handed_over
+from grader.training.testset import TestSet
 from grader.training.trials import SearchRecord, Trial
 
 from . import network
@@ -43,34 +42,18 @@ SPLIT = Split(network.DATASET, network.CLASSES, key="unit-")
 child_files = SPLIT.child_files
 
 
-def diverged(ce: float) -> bool:
-    return not math.isfinite(ce) or ce > DIVERGED_CE
-
-
 def _vector(layers: Any) -> np.ndarray:
     return np.concatenate([np.ravel(part) for W, b, _ in layers for part in (W, b)])
 
 
 FIXED = Fixed(TRAIN, SIGNATURES[TRAIN], network.read_shallow, models.evaluate,
               keywords={"lr": "learning_rate", "batch": "batch_size", "epochs": "epochs", "hidden": "hidden"},
-              returns_hint="return W1, b1, W2, b2")
+              returns_hint="return W1, b1, W2, b2",
+              values=lambda s: {"hidden": 100, "lr": s.fixed_learning_rate, "batch": 300, "epochs": s.fixed_epochs})
 SEARCHED = Search(SEARCH, TRAIN, SIGNATURES[SEARCH], features=network.FEATURES, evaluate=models.evaluate,
-                  vector=_vector, missing=Outcome(0.0, f"{SEARCH} is not defined", mistakes=("no-search",),
-                                                  hint=f"add {SIGNATURES[SEARCH]}, calling {TRAIN} once per "
-                                                       "learning rate"))
-
-
-# -- the facts the items share, each computed once ---------------------------------------------
-def data(ctx: CheckContext) -> SplitData:
-    return SPLIT.data(ctx)
-
-
-def fixed_run(ctx: CheckContext) -> FixedRun | Outcome:
-    s, d = ctx.settings, ctx.fact(data)
-    values = {**handed_over(d), "hidden": 100, "lr": s.fixed_learning_rate, "batch": 300, "epochs": s.fixed_epochs}
-    return run_fixed(ctx, FIXED, values, (d.val_X, d.val_Y), description=d.files.description, epochs=s.fixed_epochs,
-                     shown=f"100 hidden units, learning rate {s.fixed_learning_rate:g}, batch 300, "
-                           f"{s.fixed_epochs} epochs")
+                  vector=_vector, read=network.read_shallow,
+                  missing=Outcome(0.0, f"{SEARCH} is not defined", mistakes=("no-search",),
+                                  hint=f"add {SIGNATURES[SEARCH]}, calling {TRAIN} once per learning rate"))
 
 
 def returned_trial(found: SearchRecord) -> tuple[Trial | None, str]:
@@ -85,46 +68,12 @@ def returned_trial(found: SearchRecord) -> tuple[Trial | None, str]:
     return returned_choice(found) or (None, f"{SEARCH} returned {type(value).__name__}, not a learning rate")
 
 
-def search(ctx: CheckContext) -> SearchRecord:
-    if not ctx.defines(SEARCH):
-        return SearchRecord(None, (), problem=SEARCHED.missing)
-    d = ctx.fact(data)
-    return run_search(ctx, SEARCHED, Run(
-        SEARCH, handed_over(d), network.read_shallow, (d.val_X, d.val_Y), choose=returned_trial,
-        timeout=lambda trial: max(ctx.session.limits.call_seconds, 60.0 * ctx.settings.fixed_epochs),
-        description=f"  {SEARCH} on {d.files.description}; each trial is scored by the grader on the "
-                    f"{d.files.n_val:,} validation images"))
-
-
-def picked(ctx: CheckContext) -> Chosen | Outcome:
-    """The trial of the rate the search returned; without it, the best on validation (said so)."""
-    found = ctx.fact(search)
-    if found.problem is not None:
-        return Outcome(0.0, f"no chosen network: {found.problem.output}")
-    return chosen(ctx, found, returned_trial, fallback="validation accuracy",
-                  usable=lambda t: not diverged(t.figures.get(VAL_CE, float("nan")))) or \
-        Outcome(0.0, "no trial returned a network the grader could evaluate")
-
-
-def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
-    choice = ctx.fact(picked)
-    if isinstance(choice, Outcome):
-        return choice
-    layers = choice.trial.result
-    X, Y = SPLIT.test_set(ctx)
-    return measure(ctx, layers, choice.trial.label(), X, Y, evaluate=models.evaluate,
-                   predicted=models.log_probabilities(layers, X).argmax(1), labels=Y.argmax(1), images=X,
-                   classes=CLASS_NAMES, how="the grader's forward pass on the network it returned",
-                   seconds=choice.trial.seconds)
-
-
 def improved(ctx: CheckContext) -> tuple[list[models.Layer], float, str | None] | Outcome:
     """3.1's network: train_improved called once, outside the time limits of a call."""
     if not ctx.defines(IMPROVED):
         return Outcome(0.0, f"{IMPROVED} is not defined; expected {SIGNATURES[IMPROVED]}")
-    d = ctx.fact(data)
-    values = handed_over(d)
-    plan = plan_call(ctx.signature(IMPROVED), values, what=IMPROVED, expected=SIGNATURES[IMPROVED])
+    d = ctx.fact(facts.data)
+    plan = plan_call(ctx.signature(IMPROVED), handed_over(d), what=IMPROVED, expected=SIGNATURES[IMPROVED])
     if plan.problem:
         return Outcome(0.0, plan.problem, hint=f"use {SIGNATURES[IMPROVED]}")
     ctx.report(f"  {IMPROVED} on {d.files.description}")
@@ -141,7 +90,7 @@ def improved(ctx: CheckContext) -> tuple[list[models.Layer], float, str | None] 
 @check
 def improvement(ctx: CheckContext) -> Outcome:
     """3.1: the improved network's test accuracy against part 2's."""
-    base = ctx.fact(test_figures)
+    base = ctx.fact(facts.test_figures)
     if isinstance(base, Outcome):
         return Outcome(0.0, f"no part 2 network to improve on: {base.output}")
     found = ctx.fact(improved)
@@ -164,7 +113,10 @@ def improvement(ctx: CheckContext) -> Outcome:
 
 
 PIPELINE = Pipeline(
-    search, returned_trial, TRAIN, fixed_run=fixed_run, test_figures=test_figures, diverged_ce=DIVERGED_CE,
+    choose=returned_trial, split=SPLIT, fixed=FIXED, searched=SEARCHED, diverged_ce=DIVERGED_CE,
+    test=TestSet(lambda layers, X: models.log_probabilities(layers, X).argmax(1), CLASS_NAMES, noun="network",
+                 how="the grader's forward pass on the network it returned", fallback=VAL_ACC),
+    replay_timeout=lambda ctx: max(ctx.session.limits.call_seconds, 60.0 * ctx.settings.fixed_epochs),
     setting="learning rate",
     hints={"fixed_learns": "check gradients first (2.3), then the SGD loop: shuffle, step through minibatches of "
                            "batch_size, W -= learning_rate * dW for every parameter",

@@ -11,27 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.plugin import Plugin, checks_in
+from grader.training.pipeline import TrainingSettings
 
 from . import functions, tracking, training
 from .student import Hw2Submission
 
 
-@dataclass(frozen=True)
-class Settings:
-    """A profile's settings (``[profiles.<name>.settings]`` in assignment.toml)."""
+@dataclass(frozen=True, kw_only=True)
+class Settings(TrainingSettings):
+    """A profile's settings (``[profiles.<name>.settings]``): the pipeline's, and the fixed run's rate and batch."""
 
-    train_subset: int
-    """Training images the child gets: 0 for all 50,000, else a stratified subset of them."""
-    validation_size: int
-    """The validation split carved from the training file (stratified, seed 0)."""
-    test_accuracy: float
-    test_accuracy_floor: float
-    """2.8 ramps from no credit at the floor to full credit at the threshold."""
     fixed_learning_rate: float
     fixed_batch_size: int
-    fixed_epochs: int
-    fixed_accuracy: float
-    """2.6's fixed-setting run and the validation accuracy it must reach."""
     min_settings: int = 9
 
 

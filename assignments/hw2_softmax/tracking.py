@@ -20,10 +20,9 @@ from grader.checks.signature import role
 from grader.context import CheckContext
 from grader.plugin import check
 from grader.rubric import Outcome
+from grader.training import facts
 from grader.training.settings import matches
 from grader.training.trials import Trial
-
-from .training import search
 
 INIT_HINT = ("in findBestHyperparameters, for each setting: wandb.init(project=\"...\", config={...the setting...}, "
              "reinit=True), read the setting back from wandb.config, train, then wandb.finish()")
@@ -31,7 +30,7 @@ LOG_HINT = "after every epoch: wandb.log({\"val_loss\": ..., \"val_accuracy\": .
 
 
 def _runs(ctx: CheckContext) -> tuple[list[dict[str, Any]], list[Trial]] | Outcome:
-    found = ctx.fact(search)
+    found = ctx.fact(facts.search)
     if found.problem is not None:
         return Outcome(0.0, f"no search to track: {found.problem.output}", hint=found.problem.hint)
     recorded = found.records.get("wandb")

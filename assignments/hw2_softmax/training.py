@@ -17,13 +17,12 @@ from grader.checks.numeric import as_array
 from grader.context import CheckContext
 from grader.rubric import Outcome
 from grader.training import models
-from grader.training.fixed import Fixed, FixedRun, run_fixed
+from grader.training.fixed import Fixed
 from grader.training.pipeline import Pipeline
-from grader.training.search import Run, Search, choice_by_value, chosen, run_search
+from grader.training.search import Search, choice_by_value
 from grader.training.settings import effective_settings
 from grader.training.split import Split, SplitData, handed_over
-from grader.training.testset import TestFigures, measure
-from grader.training.trials import SearchRecord
+from grader.training.testset import TestSet
 
 from . import evaluation
 from .student import SIGNATURES, Hw2Submission
@@ -66,9 +65,11 @@ def _vector(model: Any) -> np.ndarray:
 
 FIXED = Fixed(TRAIN, SIGNATURES[TRAIN], read_model, _evaluate,
               keywords={"lr": "learning_rate", "batch": "batch_size", "epochs": "nepochs", "alpha": "alpha"},
-              returns_hint="return W and b first: return W, b (more items after them are fine)")
+              returns_hint="return W and b first: return W, b (more items after them are fine)",
+              values=lambda s: {"lr": s.fixed_learning_rate, "batch": s.fixed_batch_size, "epochs": s.fixed_epochs,
+                                "alpha": 0.0})
 SEARCHED = Search(
-    SEARCH, TRAIN, SIGNATURES[SEARCH], features=FEATURES, evaluate=_evaluate, vector=_vector,
+    SEARCH, TRAIN, SIGNATURES[SEARCH], features=FEATURES, evaluate=_evaluate, vector=_vector, read=read_model,
     missing=Outcome(0.0, "findBestHyperparameters is not defined (a search under `if __name__ == \"__main__\":` "
                          "cannot be called)", mistakes=("no-search",),
                     hint="add findBestHyperparameters(train_images, train_labels, val_images, val_labels): call "
@@ -79,58 +80,16 @@ SEARCHED = Search(
                 "their usual spellings) to the training and validation data before calling it.")
 
 
-# -- the facts every training item shares, each computed once ------------------------------
-def data(ctx: CheckContext) -> SplitData:
-    return SPLIT.data(ctx)
-
-
-def handed(ctx: CheckContext) -> dict[str, Any]:
+def handed(ctx: CheckContext, data: SplitData) -> dict[str, Any]:
     """The data as the student's functions take it (labels as class numbers when that is what they expect)."""
     student: Hw2Submission = ctx.state
-    return handed_over(ctx.fact(data), index_labels=student.conventions.index_labels)
-
-
-def fixed_run(ctx: CheckContext) -> FixedRun | Outcome:
-    s, d = ctx.settings, ctx.fact(data)
-    values = {"lr": s.fixed_learning_rate, "batch": s.fixed_batch_size, "epochs": s.fixed_epochs,
-              "alpha": 0.0}
-    shown = f"learning rate {values['lr']:g}, batch {values['batch']}, {values['epochs']} epochs, alpha 0"
-    return run_fixed(ctx, FIXED, {**ctx.fact(handed), **values}, (d.val_X, d.val_Y), shown=shown,
-                     description=d.files.description, epochs=values["epochs"])
-
-
-def search(ctx: CheckContext) -> SearchRecord:
-    if not ctx.defines(SEARCH):
-        return SearchRecord(None, (), problem=SEARCHED.missing)
-    d = ctx.fact(data)
-    return run_search(ctx, SEARCHED, Run(
-        SEARCH, ctx.fact(handed), read_model, (d.val_X, d.val_Y), choose=lambda found: choice_by_value(found, SEARCHED),
-        description=f"  {SEARCH} on {d.files.description}; each trial is scored by the grader on the "
-                    f"{d.files.n_val:,} validation images"))
-
-
-def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
-    """The chosen search trial's model (or, without a usable search, the
-    fixed-setting run's, said so) on the test set, which only the grader loads."""
-    found = ctx.fact(search)
-    picked = chosen(ctx, found, lambda f: choice_by_value(f, SEARCHED)) if found.problem is None else None
-    if picked is not None:
-        model, label, seconds = picked.trial.result, picked.label, picked.trial.seconds
-    else:
-        run = ctx.fact(fixed_run)
-        if isinstance(run, Outcome):
-            return Outcome(0.0, f"no model to evaluate: {run.output}")
-        reason = "findBestHyperparameters is not defined" if not ctx.defines(SEARCH) else \
-            "the search gave no usable trial"
-        model, label, seconds = run.model, f"the fixed-setting run ({run.setting}; {reason})", run.seconds
-    X, Y = SPLIT.test_set(ctx)
-    return measure(ctx, model, label, X, Y, evaluate=_evaluate, predicted=evaluation.logits(*model, X).argmax(1),
-                   labels=Y.argmax(1), images=X, classes=CLASS_NAMES,
-                   how="the grader's evaluation of the W, b it returned", seconds=seconds)
+    return handed_over(data, index_labels=student.conventions.index_labels)
 
 
 PIPELINE = Pipeline(
-    search, lambda found: choice_by_value(found, SEARCHED), TRAIN, test_figures=test_figures, fixed_run=fixed_run,
+    choose=lambda found: choice_by_value(found, SEARCHED), split=SPLIT, fixed=FIXED, searched=SEARCHED, handed=handed,
+    test=TestSet(lambda model, X: evaluation.logits(*model, X).argmax(1), CLASS_NAMES, or_fixed=True,
+                 how="the grader's evaluation of the W, b it returned"),
     effective=lambda ctx, found: effective_settings(found.trials, lambda t: _vector(t.result)),
     hints={"fixed_learns": "check compute_gradient first (P1), then the SGD loop: shuffle, step through minibatches, "
                            "W -= lr * dW, b -= lr * db",

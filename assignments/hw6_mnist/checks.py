@@ -9,26 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.plugin import Plugin, checks_in
+from grader.training.pipeline import TrainingSettings
 
 from . import part_a, search, training
 from .student import Hw6Submission
 
 
-@dataclass(frozen=True)
-class Settings:
-    """A profile's settings (``[profiles.<name>.settings]`` in assignment.toml)."""
+@dataclass(frozen=True, kw_only=True)
+class Settings(TrainingSettings):
+    """A profile's settings (``[profiles.<name>.settings]``): the pipeline's, and (c)'s CE ramp."""
 
-    train_subset: int
-    """Training examples the child gets: 0 for the whole split, else a stratified subset."""
     test_ce: float
-    test_accuracy: float
     test_ce_floor: float
-    """(c) ramps: no credit at or beyond the floor, full credit at the threshold."""
-    test_accuracy_floor: float
-    train_check_epochs: int
-    train_check_accuracy: float
+    """(c)'s CE: full credit below the threshold, none at or beyond the floor."""
     min_settings: int = 10
-    """b.1's full credit: this many distinct settings tried."""
 
 
 PLUGIN = Plugin(checks=checks_in(part_a, training, search), state=Hw6Submission, settings=Settings,

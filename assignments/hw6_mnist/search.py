@@ -17,15 +17,15 @@ from grader.checks.signature import role
 from grader.context import CheckContext
 from grader.rubric import Outcome
 from grader.training.pipeline import Pipeline
-from grader.training.search import Run, Search, chosen, run_search
+from grader.training.search import Run, Search, run_search
 from grader.training.settings import effective_settings, returned_choice
-from grader.training.testset import TestFigures, measure
+from grader.training.testset import TestSet
 from grader.training.trials import SearchRecord, Trial
 
 from . import evaluation
 from .layout import NUM_INPUT, pack
 from .student import Hw6Submission
-from .training import initial_weights, load_data, oriented_data, weights_blocks
+from .training import SPLIT, initial_weights, load_data, oriented_data, weights_blocks
 
 SEARCH_SIGNATURE = "findBestHyperparameters(trainX, trainY, valX, valY) -> dict of train's keyword arguments"
 HIDDEN_FROM_W = "hidden (size of w)"
@@ -122,30 +122,16 @@ def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
                   "naming the best setting")
 
 
-def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
-    """(c): the chosen trial's weights on the test set, which only the grader loads."""
-    found = ctx.fact(search)
-    if found.problem is not None:
-        return Outcome(0.0, f"no chosen setting to evaluate: {found.problem.output}")
-    picked = chosen(ctx, found, chosen_trial)
-    if picked is None:
-        return Outcome(0.0, "no trial produced weights to evaluate on the test set")
-    ds = ctx.dataset("mnist")
-    X = np.asarray(ds.load("test", "images"), dtype=np.float64).T
-    Y = np.asarray(ds.load("test", "labels"), dtype=np.float64).T
-    blocks = picked.trial.result
-    return measure(ctx, blocks, picked.label, X, Y, evaluate=evaluation.evaluate,
-                   predicted=evaluation.logits(blocks, X).argmax(0), labels=Y.argmax(0), images=X.T,
-                   classes=[str(d) for d in range(10)], how="the grader's forward pass on the weights this trial "
-                                                             "returned", ce_ramp=True, seconds=picked.trial.seconds)
-
-
 MORE = "more epochs, a better learning rate or more hidden units"
-PIPELINE = Pipeline(search, chosen_trial, "train", test_figures=test_figures, visible=_visible,
-                    n_train=lambda ctx: ctx.fact(load_data).files.n_train,
-                    effective=lambda ctx, found: effective_settings(found.trials, lambda t: SEARCHED.vector(t.result),
-                                                                    actual=_actual_hidden),
-                    hints={"choice_is_best.unmatched": "return the best setting as a dict, e.g. {'hidden': 50, "
-                                                       "'lr': 0.1, ...}", "test_ce": MORE, "test_accuracy": MORE})
+PIPELINE = Pipeline(
+    choose=chosen_trial, split=SPLIT, searched=SEARCHED, search=search, train="train", visible=_visible,
+    test=TestSet(lambda blocks, X: evaluation.logits(blocks, X).argmax(0), [str(d) for d in range(10)],
+                 noun="weights", columns=True, ce_ramp=True,
+                 how="the grader's forward pass on the weights this trial returned"),
+    n_train=lambda ctx: ctx.fact(load_data).files.n_train,
+    effective=lambda ctx, found: effective_settings(found.trials, lambda t: SEARCHED.vector(t.result),
+                                                    actual=_actual_hidden),
+    hints={"choice_is_best.unmatched": "return the best setting as a dict, e.g. {'hidden': 50, 'lr': 0.1, ...}",
+           "test_ce": MORE, "test_accuracy": MORE})
 """b.1 (training.settings_tried), b.2 (training.choice_is_best), b.3 (training.trained_on_training_data)
 and (c) (training.test_ce, training.test_accuracy) are the core's."""

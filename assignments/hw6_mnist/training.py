@@ -124,7 +124,7 @@ def run_train_check(state: Hw6Submission) -> TrainRun | Outcome:
         return Outcome(0.0, f"train is not defined; expected {SPEC_SIGNATURE}")
     d = ctx.fact(load_data)
     hidden = state.hidden
-    epochs = int(ctx.settings.train_check_epochs)
+    epochs = int(ctx.settings.fixed_epochs)
     values = dict(oriented_data(state), w=initial_weights(state, hidden), hidden=hidden, epochs=epochs,
                   **CHECK_SETTING)
     plan, set_globals, unset = hyper_plan(ctx, "train", values,
@@ -221,7 +221,7 @@ def train_accuracy(ctx: CheckContext) -> Outcome:
     run = ctx.fact(train_run)
     if isinstance(run, Outcome):
         return run
-    floor = float(ctx.settings.train_check_accuracy)
+    floor = float(ctx.settings.fixed_accuracy)
     ce, acc = run.val
     text = f"validation accuracy {acc:.2%} (CE {ce:.4g}) after the fixed-setting run; floor {floor:.0%}"
     if acc < floor and not run.symmetric and (why := why_not_learning(state, run)):

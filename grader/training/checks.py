@@ -39,7 +39,7 @@ def fixed_learns(ctx: CheckContext) -> Outcome:
 def settings_tried(ctx: CheckContext) -> Outcome:
     """Distinct settings tried that changed the trained model, of the profile's ``min_settings``."""
     p = _pipeline(ctx)
-    found = ctx.fact(p.search)
+    found = ctx.fact(p.needs(p.search, "search"))
     effective = p.effective(ctx, found) if p.effective else (distinct(found.trials), [])
     return settings_tried_outcome(found, train=p.train, wanted=ctx.settings.min_settings, effective=effective,
                                   hint=p.hint("settings_tried"),
@@ -51,7 +51,7 @@ def settings_tried(ctx: CheckContext) -> Outcome:
 def choice_is_best(ctx: CheckContext) -> Outcome:
     """The setting the search returned is the best of its trials on validation (CE or accuracy)."""
     p = _pipeline(ctx)
-    found = ctx.fact(p.search)
+    found = ctx.fact(p.needs(p.search, "search"))
     if found.problem is not None:
         return found.problem
     done = [t for t in found.trials if t.completed and math.isfinite(t.figures[VAL_CE])]
@@ -80,7 +80,7 @@ def choice_is_best(ctx: CheckContext) -> Outcome:
 def trained_on_training_data(ctx: CheckContext) -> Outcome:
     """Every completed trial trained on the training data handed over (never the validation or test data)."""
     p = _pipeline(ctx)
-    found = ctx.fact(p.search)
+    found = ctx.fact(p.needs(p.search, "search"))
     if found.problem is not None:
         return found.problem
     n_train = p.needs(p.n_train, "trained_on_training_data")(ctx)

@@ -45,6 +45,17 @@ class Fixed:
     """The stub's names of the hyperparameters (role -> name), for a ``**kwargs`` train."""
     returns_hint: str
     """The hint when what it returned cannot be read."""
+    values: Callable[[Any], Mapping[str, Any]] = lambda settings: {}
+    """The fixed setting by role (``lr``, ``batch``, ``epochs``...), from the profile's settings."""
+
+
+SHOWN = {"hidden": "{} hidden units", "lr": "learning rate {:g}", "batch": "batch {}", "epochs": "{} epochs",
+         "alpha": "alpha {:g}"}
+
+
+def shown(values: Mapping[str, Any]) -> str:
+    """A setting in the feedback's words: ``learning rate 0.1, batch 100, 5 epochs``."""
+    return ", ".join(SHOWN[r].format(v) for r, v in values.items() if r in SHOWN)
 
 
 def run_fixed(ctx: CheckContext, spec: Fixed, values: Mapping[str, Any], val: tuple[Any, Any], *,

@@ -41,6 +41,8 @@ class Search:
     evaluate: Evaluate
     vector: Callable[[Any], np.ndarray]
     """A model as one array (to find trials whose weights are copies)."""
+    read: Callable[[Any], "tuple[Any, str | None]"] | None = None
+    """How the grader reads a trial's model (for the core's ``facts.search``)."""
     scoped_note: str = ""
     """Said when the search takes no data arguments and reads module globals; ``{name}`` is its name."""
     graded_on: str = "the search is graded on those"

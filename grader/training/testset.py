@@ -29,6 +29,27 @@ class TestFigures:
     """How long the training of the model took (reported, never graded)."""
 
 
+@dataclass(frozen=True)
+class TestSet:
+    """How a homework's chosen model meets the test set (``grader.training.facts.test_figures``)."""
+
+    predict: Callable[[Any, np.ndarray], np.ndarray]
+    """The class the model gives each test example."""
+    classes: Sequence[str]
+    """The class names, for the report's confusion matrix."""
+    how: str
+    """What the grader evaluated, in the feedback's words."""
+    noun: str = "model"
+    columns: bool = False
+    """The model takes examples as columns (X (features, n))."""
+    ce_ramp: bool = False
+    """The test CE is graded too (``test_ce``, ``test_ce_floor``)."""
+    fallback: str = "validation CE"
+    """The validation figure that picks a trial when the search's choice cannot be identified."""
+    or_fixed: bool = False
+    """Without a usable search, the fixed-setting run's model goes to the test set (said so)."""
+
+
 def measure(ctx: CheckContext, model: Any, label: str, X: np.ndarray, Y: np.ndarray, *,
             evaluate: Callable[[Any, Any, Any], "tuple[float, float]"], predicted: np.ndarray, labels: np.ndarray,
             images: np.ndarray, classes: Sequence[str], how: str, ce_ramp: bool = False,
