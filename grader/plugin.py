@@ -97,9 +97,14 @@ class Plugin:
     preload: tuple[str, ...] = ()
     """Modules imported in the child before the guard goes in (e.g. matplotlib)."""
     child_files: ChildFiles | None = None
+    """Default: the training pipeline's split's files."""
     training: Pipeline | None = None
     """A training homework's pipeline: its items may name the core's built-in
     checks (``check = "training.test_accuracy"``, ``grader.training.checks``)."""
+
+    def __post_init__(self) -> None:
+        if self.child_files is None and self.training is not None and self.training.split is not None:
+            object.__setattr__(self, "child_files", self.training.split.child_files)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ DIVERGED_CE = 10.0
 """A validation CE above this (chance is ln 10 = 2.3) or NaN: the run diverged."""
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 SPLIT = Split(network.DATASET, network.CLASSES, key="unit-")
-child_files = SPLIT.child_files
 
 
 def _vector(layers: Any) -> np.ndarray:

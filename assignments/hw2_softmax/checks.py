@@ -27,4 +27,4 @@ class Settings(TrainingSettings):
 
 
 PLUGIN = Plugin(checks=checks_in(functions, tracking), state=Hw2Submission, settings=Settings,
-                child_files=training.child_files, training=training.PIPELINE)
+                training=training.PIPELINE)

@@ -32,7 +32,6 @@ FEATURES, CLASSES = 784, 10
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 """Fashion-MNIST's labels 0-9, for the report's confusion matrix."""
 SPLIT = Split("fashion_mnist", CLASSES, offset=-0.5, with_index=True)
-child_files = SPLIT.child_files
 
 
 def read_model(value: Any) -> tuple[tuple[np.ndarray, np.ndarray] | None, str | None]:

@@ -26,4 +26,4 @@ class Settings(TrainingSettings):
 
 
 PLUGIN = Plugin(checks=checks_in(part_a, training, search), state=Hw6Submission, settings=Settings,
-                child_files=training.child_files, training=search.PIPELINE)
+                training=search.PIPELINE)

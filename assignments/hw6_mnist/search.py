@@ -122,12 +122,12 @@ def chosen_trial(found: SearchRecord) -> tuple[Trial | None, str]:
                   "naming the best setting")
 
 
+TEST = TestSet(lambda blocks, X: evaluation.logits(blocks, X).argmax(0), [str(d) for d in range(10)], noun="weights",
+               columns=True, ce_ramp=True, how="the grader's forward pass on the weights this trial returned")
+"""(c): the chosen trial's weights on the test set, examples as columns."""
 MORE = "more epochs, a better learning rate or more hidden units"
 PIPELINE = Pipeline(
-    choose=chosen_trial, split=SPLIT, searched=SEARCHED, search=search, train="train", visible=_visible,
-    test=TestSet(lambda blocks, X: evaluation.logits(blocks, X).argmax(0), [str(d) for d in range(10)],
-                 noun="weights", columns=True, ce_ramp=True,
-                 how="the grader's forward pass on the weights this trial returned"),
+    choose=chosen_trial, split=SPLIT, searched=SEARCHED, search=search, train="train", visible=_visible, test=TEST,
     n_train=lambda ctx: ctx.fact(load_data).files.n_train,
     effective=lambda ctx, found: effective_settings(found.trials, lambda t: SEARCHED.vector(t.result),
                                                     actual=_actual_hidden),

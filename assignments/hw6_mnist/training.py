@@ -40,7 +40,6 @@ TEMPLATE_SIGNATURE = "train(trainX, trainY, testX, testY, w)"
 
 SPLIT = Split("mnist", 10, validation="validation")
 """The profile's training data (all 55,000 or a stratified subset) and MNIST's own validation split."""
-child_files = SPLIT.child_files
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ BREAKAGES = [
      "setting test_ce = 'low' should be float"),
     ("assignments/hw6_mnist/assignment.toml", 'check = "training.test_ce"', 'check = "training.test_loss"',
      "names the built-in check 'training.test_loss', but the built-in checks are"),
-    ("assignments/hw6_mnist/search.py", "test_figures=test_figures, ", "",
+    ("assignments/hw6_mnist/search.py", "test=TEST,", "",
      "names the built-in check 'training.test_ce', but its pipeline declares no test_figures"),
     ("assignments/hw6_mnist/checks.py", "training=search.PIPELINE", "training=None",
      "but the plug-in declares no training pipeline"),
