@@ -90,12 +90,18 @@ class Assignment:
                              + ", ".join(sorted(self.profiles)))
         return self.profiles[key]
 
+    def stub_source(self) -> str | None:
+        """The stub's text (None if it cannot be read)."""
+        try:
+            return (self.folder / self.stub).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
     def stub_functions(self) -> tuple[str, ...]:
         """The functions the stub defines at top level: the interface students implement."""
-        path = self.folder / self.stub
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, ValueError):
+            tree = ast.parse(self.stub_source() or "")
+        except (SyntaxError, ValueError):
             return ()
         return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 

@@ -24,8 +24,8 @@ from typing import Any, Callable, Collection
 
 from grader import paths, plugin, submissions
 from grader.assignments import Assignment, Profile, module_name
-from grader.checks import source
-from grader.checks.diagnostics import explain, not_graded
+from grader.checks import script_globals, source
+from grader.checks.diagnostics import explain, library_change, not_graded
 from grader.context import CheckContext
 from grader.errors import HarnessError, UsageError
 from grader.plugin import LoadedPlugin
@@ -54,6 +54,9 @@ def _import_notes(imported: ImportResult) -> list[str]:
         whats = places.setdefault((part.line, part.end_line, part.text), [])
         if part.what not in whats:
             whats.append(part.what)
+        changed = library_change(part.text)
+        if changed and changed not in whats:
+            whats.append(f"it fails on the current libraries: {changed}")
     parts = [_place(*place, ", ".join(whats)) for place, whats in places.items()]
     listed = "".join(f"\n  {part}" for part in parts[:SHOWN_SET_ASIDE])
     if len(parts) > SHOWN_SET_ASIDE:
@@ -85,13 +88,24 @@ def _interface_notes(assignment: Assignment, imported: ImportResult) -> list[str
             "the functions named in the handout, with those names and parameters."]
 
 
+def _supply_script_globals(session: StudentSession, source: str, assignment: Assignment) -> list[str]:
+    """Globals the functions read but only the ``__main__`` block assigns, set
+    before any check runs (``grader.checks.script_globals``), each said."""
+    found = script_globals.supplied(source, assignment.stub_source())
+    present = session.get(*(item.name for item in found)) if found else {}
+    chosen = [item for item in found if item.name not in present]
+    if chosen:
+        session.set(**{item.name: item.value for item in chosen})
+    return [item.note() for item in chosen]
+
+
 @contextlib.contextmanager
 def _graded_file(handed: Handed) -> Iterator[Path]:
     """The Python file the child imports: the handed ``.py`` itself, else the
     source the reader took from the zip, notebook or folder, written under its
     own name in a private folder (as UTF-8: a coding line it carried is
     rewritten to say so, on the same line)."""
-    if handed.kind == "py" and handed.source_name == handed.path.name:
+    if handed.kind == "py" and handed.source_name == handed.path.name and not handed.rewritten:
         yield handed.path
         return
     assert handed.source is not None and handed.source_name is not None
@@ -211,6 +225,7 @@ def grade_submission(
             else:
                 notes.extend(_import_notes(imported))
                 notes.extend(_interface_notes(assignment, imported))
+                notes.extend(_supply_script_globals(session, handed.source or "", assignment))
                 context = CheckContext(assignment=assignment, profile=chosen, plugin=loaded, session=session,
                                        imported=imported, data_dir=cache, missing_datasets=missing,
                                        progress=progress, source=handed.source or "")

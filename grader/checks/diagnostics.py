@@ -19,6 +19,27 @@ _REMOVED_NUMPY = {
     "in1d": "np.isin", "trapz": "np.trapezoid", "mat": "np.asarray", "msort": "np.sort(a, axis=0)",
 }
 SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+LIBRARY_CHANGES = (
+    ("OSError", r"'(seaborn[-\w]*)' is not a valid package style", r"style\.use\(\s*['\"](seaborn[-\w]*)['\"]",
+     "matplotlib 3.6 renamed its seaborn styles: {0!r} is now 'seaborn-v0_8{1}' (or leave the style out)"),
+    ("TypeError", r"OneHotEncoder.__init__\(\) got an unexpected keyword argument 'sparse'()",
+     r"OneHotEncoder\([^)]*\bsparse\s*=()", "scikit-learn 1.4 removed OneHotEncoder's sparse=: write "
+                                           "OneHotEncoder(sparse_output=False)"),
+    ("AttributeError", r"'DataFrame' object has no attribute 'append'()", r"\bdf\w*\.append\(()",
+     "pandas 2.0 removed DataFrame.append: use pd.concat([df, more])"),
+)
+"""(exception type, its message, the code that raises it, what changed), for course code older than the
+libraries the grader runs."""
+
+
+def library_change(code: str, message: str | None = None) -> str | None:
+    """What changed in a library, when ``code`` (or the error ``message``) is one of the known breaks."""
+    for _, in_message, in_code, changed in LIBRARY_CHANGES:
+        found = re.search(in_message, message) if message is not None else re.search(in_code, code)
+        if found:
+            name = found.group(1)
+            return changed.format(name, name[len("seaborn"):])
+    return None
 
 
 def explain(error: StudentError) -> str:
@@ -35,6 +56,12 @@ def explain(error: StudentError) -> str:
             return f"{where}Python 2 syntax ({(error.source_line or '').strip()!r}).{shown}This course grades Python 3."
         return (f"{where}{error.exc_type}: {message}.{shown}The file cannot be imported, so nothing in it can be "
                 "graded.")
+    if error.exc_type == "SyntaxError" and (error.source_line or "").lstrip()[:1] in ("%", "!"):
+        return (f"{where}{(error.source_line or '').strip()!r} is IPython's (a magic or a shell command), which a "
+                ".py file cannot run: delete the line.{_excerpt(error) or ' '}")
+    changed = library_change("", message)
+    if changed and error.exc_type in {exc_type for exc_type, *_ in LIBRARY_CHANGES}:
+        return f"{where}{error.exc_type}: {message[:160]}: {changed}. The grader runs the current libraries."
     if error.exc_type == "AttributeError":
         found = re.search(r"module 'numpy' has no attribute '(\w+)'", message)
         if found and found.group(1) in _REMOVED_NUMPY:

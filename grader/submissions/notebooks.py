@@ -100,6 +100,26 @@ def parse(raw: bytes) -> Notebook:
     return Notebook("".join(line + "\n" for line in lines), tuple(spans), code_cells, tuple(state.set_aside))
 
 
+def residue(text: str) -> tuple[str, tuple[str, ...]]:
+    """A ``.py`` file with lines only IPython runs left in it (``%matplotlib inline`` from an
+    exported notebook, ``!pip install tqdm``): when the file is not valid Python as it stands,
+    each such line becomes a blank line in its place and is named, so the rest is graded (or, if
+    the rest has a syntax error of its own, that error is the one the student sees)."""
+    try:
+        ast.parse(text)
+        return text, ()
+    except (SyntaxError, ValueError):
+        pass
+    lines = text.split("\n")
+    found = _ipython_lines(lines, skip=None)
+    notes = []
+    for index, why in sorted(found.items()):
+        shown = lines[index].strip()
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        notes.append(f"line {index + 1}: set aside `{shown}` ({why}: a .py file runs as plain Python)")
+    return "\n".join(_blank(line) if index in found else line for index, line in enumerate(lines)), tuple(notes)
+
+
 def _validated_cells(raw: bytes) -> list[Any]:
     import nbformat
 

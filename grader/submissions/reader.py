@@ -71,6 +71,8 @@ class Handed:
     refusal: str | None = None
     """Why nothing can be graded, in a sentence for the student."""
     origin: Origin = field(default_factory=Origin)
+    rewritten: bool = False
+    """``source`` is not the handed ``.py`` as it is (lines only IPython runs were set aside)."""
 
     def where(self, line: int) -> str:
         """Where line ``line`` of ``source`` was written: ``cell 4, line 2``, ``line 12``,
@@ -126,7 +128,8 @@ def _read_python(path: Path) -> Handed:
         text = decode_python(raw)
     except Refused as refused:
         return Handed(path, "py", None, None, refusal=refused.reason)
-    return Handed(path, "py", text, path.name)
+    kept, notes = notebooks.residue(text)
+    return Handed(path, "py", kept, path.name, notes=notes, rewritten=kept != text)
 
 
 def _read_notebook(path: Path, notes: tuple[str, ...], raw: bytes | None = None) -> Handed:
@@ -229,8 +232,8 @@ def _read_chosen(contents: Contents, chosen: Entry, keep: Path | None, notes: li
             raise Refused(f"{inside}: {refused.reason}") from None
         text, origin, notes = notebook.source, Origin(notebook.spans, chosen.basename), [*notes, *notebook.notes]
     else:
-        text = decode_python(contents.read(chosen, SOURCE_BYTES), inside)
-        origin = Origin((), chosen.basename)
+        text, residue = notebooks.residue(decode_python(contents.read(chosen, SOURCE_BYTES), inside))
+        origin, notes = Origin((), chosen.basename), [*notes, *residue]
     companions = _keep(contents, [entry for entry in contents.entries if entry is not chosen], keep)
     return _Chosen(text, names.as_python(chosen.basename), chosen.name, origin, companions, tuple(notes))
 
