@@ -37,14 +37,15 @@ cd "$ROOT/source"
 PY="${GRADE_PYTHON:-python3}"
 "$PY" -m pip install --quiet -r requirements.txt
 "$PY" -m pip install --quiet ./grader-source
-# Fail the build, not every student's submission, if this image cannot grade
-# with the bundle's isolation.
-AUTOGRADER_ROOT="$ROOT" PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}" \\
-  GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.export.gradescope_run --check
 DATASETS=(%(datasets)s)
 if [ ${#DATASETS[@]} -gt 0 ]; then
   GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.cli datasets fetch "${DATASETS[@]}" --data-dir "$ROOT/source/data"
 fi
+# Say what the autograder will grade with, and fail the build, not every
+# student's submission, if this image cannot grade with the bundle's isolation
+# or lacks a dataset.
+AUTOGRADER_ROOT="$ROOT" PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}" \\
+  GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.export.gradescope_run --check
 """
 
 RUN = """#!/usr/bin/env bash

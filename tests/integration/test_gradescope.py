@@ -449,6 +449,7 @@ def test_hw6_bundle_sets_up_its_data_and_grades_the_reference(tmp_path, home, ba
              "AUTOGRADER_ROOT": str(root), "GRADE_PYTHON": str(no_pip),
              "PYTHONPATH": str(root / "source" / "grader-source"), "GRADER_MIRROR": str(mnist_data_dir / "mnist")})
     assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert f"Datasets: mnist (verified, in {root / 'source' / 'data' / 'mnist'})" in setup.stdout
     assert {f.name for f in (root / "source" / "data" / "mnist").glob("*.npy")} >= {
         "mnist_train_images.npy", "mnist_test_labels.npy"}
     done, results = run_autograder(root, home, python=bare_python)
@@ -476,8 +477,10 @@ def test_setup_check_says_the_isolation_or_fails_the_build(bundle, tmp_path, hom
     ok = subprocess.run([sys.executable, "-m", "grader.export.gradescope_run", "--check"], env=env,
                         capture_output=True, text=True, timeout=60)
     level = isolation.probe().level
+    assert f"Python: {sys.executable} (Python {sys.version.split()[0]}" in ok.stdout
     if level in ("namespaces", "uid"):
         assert ok.returncode == 0 and f"Isolation in this image: {level}" in ok.stdout
+        assert "Datasets: none needed" in ok.stdout
     else:
         assert ok.returncode == 1 and "cannot grade in this image" in ok.stdout
     broken = subprocess.run([sys.executable, "-m", "grader.export.gradescope_run", "--check"],
@@ -485,6 +488,22 @@ def test_setup_check_says_the_isolation_or_fails_the_build(bundle, tmp_path, hom
                             timeout=60)
     if os.geteuid() != 0 or isolation.unreadable_runtime() is not None:  # no namespaces and no uid level
         assert broken.returncode == 1 and "strict isolation needs Linux namespaces" in broken.stdout
+
+
+def test_setup_check_fails_the_build_when_a_dataset_is_missing(tmp_path, home):
+    """hw6's bundle whose MNIST was never fetched: the build fails and says
+    how to fetch it, instead of every student's test items being skipped."""
+    if isolation.probe().level not in ("namespaces", "uid"):
+        pytest.skip("this machine cannot give the bundle's strict isolation, which the check refuses first")
+    root = unpack(export(assignments.get("hw6_mnist"), tmp_path / "autograder.zip"), tmp_path / "autograder")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "AUTOGRADER_ROOT": str(root),
+           "PYTHONPATH": str(root / "source" / "grader-source"), "GRADER_COURSE_DIR": str(root / "source" / "course")}
+    done = subprocess.run([sys.executable, "-m", "grader.export.gradescope_run", "--check"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Datasets: none found" in done.stdout
+    assert "cannot grade in this image: mnist is not in the dataset cache" in done.stdout
+    assert f"grade datasets fetch mnist --data-dir {root / 'source' / 'data'}" in done.stdout
 
 
 @pytest.mark.parametrize("shape", ["zip with the PDF", "nested folder", "notebook"])
