@@ -3,8 +3,11 @@ autograder bundle, self-contained.
 
 The zip is what Gradescope unpacks into ``/autograder/source``:
 
-    setup.sh           installs Python's packages and the grader, fetches the datasets
+    setup.sh           makes the autograder's own virtual environment (``source/venv``) with
+                       the image's python3, installs the libraries and the grader into it,
+                       fetches the datasets, and checks what the image can grade with
     run_autograder     grades ``/autograder/submission`` into ``/autograder/results/results.json``
+                       with that environment's Python
     requirements.txt   the grader's and the submissions' libraries
     gradescope.json    the assignment, profile, isolation, visibility of hidden items
     grader-source/     the grader package (installed by setup.sh; run_autograder also
@@ -12,8 +15,10 @@ The zip is what Gradescope unpacks into ``/autograder/source``:
     course/            the assignment, its reference (hidden) and dataset manifests
 
 Nothing outside the bundle is needed but PyPI for setup.sh and the course's
-dataset URLs. ``AUTOGRADER_ROOT`` moves ``/autograder`` (tests run the bundle in
-a temporary tree).
+dataset URLs. Nothing is installed into the image's own Python, which current
+images mark externally managed (PEP 668); ``GRADE_PYTHON`` names another Python
+to install into and grade with instead. ``AUTOGRADER_ROOT`` moves
+``/autograder`` (tests run the bundle in a temporary tree).
 """
 
 from __future__ import annotations
@@ -27,31 +32,70 @@ from pathlib import Path
 from grader import distribution, paths, plugin
 from grader.assignments import Assignment
 from grader.errors import UsageError
-from grader.reporters.gradescope import VISIBILITIES
+from grader.reporters.gradescope import VISIBILITIES, failure
+
+VENV = "venv"
+"""The autograder's own virtual environment, in the source folder: setup.sh
+makes it with the image's python3 and run_autograder grades with it."""
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, to build the autograder's image.
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 cd "$ROOT/source"
-PY="${GRADE_PYTHON:-python3}"
+if [ -n "${GRADE_PYTHON:-}" ]; then
+  # A Python chosen for the autograder: install into it as it is.
+  PY="$GRADE_PYTHON"
+else
+  # The autograder's own virtual environment over the image's python3: the
+  # system Python may be externally managed (PEP 668) and its packages are
+  # the image's, not the grader's.
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "setup.sh: this image has no python3; choose a base image with Python 3.10 or later" >&2
+    exit 1
+  fi
+  VENV="$ROOT/source/%(venv)s"
+  if ! made=$(python3 -m venv --clear "$VENV" 2>&1); then
+    echo "setup.sh: $(python3 --version 2>&1) at $(command -v python3) cannot create a virtual environment:"
+    echo "$made" | sed 's/^/    /'
+    if ! command -v apt-get >/dev/null 2>&1; then
+      echo "setup.sh: install Python's venv module (python3-venv) in the image, then build again" >&2
+      exit 1
+    fi
+    echo "setup.sh: installing python3-venv with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    python3 -m venv --clear "$VENV"
+  fi
+  PY="$VENV/bin/python"
+fi
 "$PY" -m pip install --quiet -r requirements.txt
-"$PY" -m pip install --quiet ./grader-source
-# Fail the build, not every student's submission, if this image cannot grade
-# with the bundle's isolation.
-AUTOGRADER_ROOT="$ROOT" PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}" \\
-  GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.export.gradescope_run --check
+# requirements.txt holds the grader's own dependencies: install the grader alone.
+"$PY" -m pip install --quiet --no-deps ./grader-source
 DATASETS=(%(datasets)s)
 if [ ${#DATASETS[@]} -gt 0 ]; then
   GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.cli datasets fetch "${DATASETS[@]}" --data-dir "$ROOT/source/data"
 fi
+# Say what the autograder will grade with, and fail the build, not every
+# student's submission, if this image cannot grade with the bundle's isolation
+# or lacks a dataset.
+AUTOGRADER_ROOT="$ROOT" PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}" \\
+  GRADER_COURSE_DIR="$ROOT/source/course" "$PY" -m grader.export.gradescope_run --check
 """
 
 RUN = """#!/usr/bin/env bash
 # Gradescope runs this for each submission. It always leaves results/results.json.
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
-PY="${GRADE_PYTHON:-python3}"
+PY="${GRADE_PYTHON:-$ROOT/source/%(venv)s/bin/python}"
 cd "$ROOT/source"
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "run_autograder: no Python at $PY: setup.sh did not finish building this image"
+  mkdir -p "$ROOT/results"
+  cat > "$ROOT/results/results.json" <<'RESULTS'
+%(no_python)s
+RESULTS
+  exit 0
+fi
 export PYTHONPATH="$ROOT/source/grader-source${PYTHONPATH:+:$PYTHONPATH}"
 export GRADER_COURSE_DIR="$ROOT/source/course"
 export GRADER_DATA_DIR="$ROOT/source/data"
@@ -59,6 +103,9 @@ export AUTOGRADER_ROOT="$ROOT"
 export PYTHONDONTWRITEBYTECODE=1
 "$PY" -m grader.export.gradescope_run
 """
+
+NO_PYTHON = (f"the autograder's Python environment (source/{VENV}) is missing: setup.sh did not finish building "
+             "this image. Rebuild the autograder; the build's log says which step failed")
 
 
 def export(assignment: Assignment, out: Path, *, profile: str | None = None, isolation: str = "strict",
@@ -86,8 +133,9 @@ def export(assignment: Assignment, out: Path, *, profile: str | None = None, iso
         (root / "gradescope.json").write_text(json.dumps(
             {"assignment": assignment.id, "profile": chosen, "isolation": isolation,
              "hidden_visibility": hidden_visibility}, indent=2) + "\n")
-        (root / "setup.sh").write_text(SETUP % {"datasets": " ".join(assignment.datasets)})
-        (root / "run_autograder").write_text(RUN)
+        (root / "setup.sh").write_text(SETUP % {"datasets": " ".join(assignment.datasets), "venv": VENV})
+        (root / "run_autograder").write_text(RUN % {"venv": VENV, "no_python": json.dumps(
+            failure(NO_PYTHON, max_score=assignment.points), indent=2)})
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(f".{out.name}.partial")
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as handle:

@@ -86,21 +86,65 @@ def lock_hidden(base: Path) -> None:
             os.chmod(os.path.join(folder, name), 0o600)
 
 
+def python_description() -> str:
+    """The Python this process runs, and whether it is a virtual environment
+    of its own (and whether that sees the image's own packages)."""
+    version = ".".join(str(part) for part in sys.version_info[:3])
+    if sys.prefix == sys.base_prefix:
+        return f"{sys.executable} (Python {version}, not a virtual environment: the packages are the image's)"
+    try:
+        config = (Path(sys.prefix) / "pyvenv.cfg").read_text(encoding="utf-8")
+    except OSError:
+        config = ""
+    shared = any(line.replace(" ", "").lower() == "include-system-site-packages=true" for line in config.splitlines())
+    base = getattr(sys, "_base_executable", None) or sys.base_prefix
+    packages = "the image's site-packages too" if shared else "none of the image's packages"
+    return f"{sys.executable} (Python {version}, a virtual environment over {base}, {packages})"
+
+
+def datasets_found(base: Path, assignment: Any) -> tuple[list[str], list[str]]:
+    """The assignment's datasets in the bundle's data folder (where
+    run_autograder reads them): lines saying where each one is, and why each
+    missing one is missing."""
+    from grader import datasets
+
+    data = base / "source" / "data"
+    found, missing = [], []
+    for name in assignment.datasets:
+        ds = datasets.available(name, data_dir=data)
+        if ds is not None:
+            found.append(f"{name} (verified, in {ds.root})")
+        else:
+            missing.append(datasets.missing_reason(name, data_dir=data))
+    return found, missing
+
+
 def check(base: Path | None = None) -> int:
-    """``setup.sh``'s check, when the image is built: can this container grade
-    with the bundle's isolation? Says which level, or why not (exit 1)."""
+    """``setup.sh``'s check, when the image is built: the Python the
+    autograder grades with, the isolation this container gives the bundle,
+    and the datasets it found. Exit 1, with the reason, when the bundle's
+    isolation cannot be had or a dataset is missing: the build fails, not
+    every student's submission."""
+    from grader import assignments
     from grader.errors import GraderError
     from grader.sandbox import isolation
 
     base = base or root()
+    print(f"Python: {python_description()}")
     try:
         config = read_config(base)
+        assignment = assignments.get(config["assignment"])
         container_isolation(config.get("isolation", "strict"))
+        found, missing = datasets_found(base, assignment)
     except GraderError as exc:
         print(f"The autograder cannot grade in this image: {exc}")
         return 1
-    found = isolation.probe()
-    print(f"Isolation in this image: {found.level} ({found.detail})")
+    level = isolation.probe()
+    print(f"Isolation in this image: {level.level} ({level.detail})")
+    print(f"Datasets: {', '.join(found) if found else 'none needed' if not missing else 'none found'}")
+    if missing:
+        print(f"The autograder cannot grade in this image: {'; '.join(missing)}")
+        return 1
     return 0
 
 
@@ -129,6 +173,7 @@ def main(base: Path | None = None) -> int:
     sys.dont_write_bytecode = True
     base = base or root()
     target = base / "results" / "results.json"
+    print(f"Grading with {python_description()}")  # stdout: the course staff's log
     max_score = 0.0
     try:
         from grader import assignments

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -115,12 +116,13 @@ def unpack(bundle: Path, root: Path, *, submission: dict[str, Path | str | bytes
     return root
 
 
-def run_autograder(root: Path, home: Path, *, python: Path | str = sys.executable,
+def run_autograder(root: Path, home: Path, *, python: Path | str | None = sys.executable,
                    wrap: list[str] | None = None) -> tuple[subprocess.CompletedProcess[str], dict]:
     """Gradescope's step: ``run_autograder`` in a clean environment, working
-    folder ``root``; returns the process and the validated results.json."""
+    folder ``root``; returns the process and the validated results.json.
+    ``python`` is ``GRADE_PYTHON`` (None: the bundle's own environment)."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
-           "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root), "GRADE_PYTHON": str(python)}
+           "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root), **({"GRADE_PYTHON": str(python)} if python else {})}
     done = subprocess.run([*(wrap or []), "bash", str(root / "run_autograder")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=180)
     target = root / "results" / "results.json"
@@ -449,6 +451,7 @@ def test_hw6_bundle_sets_up_its_data_and_grades_the_reference(tmp_path, home, ba
              "AUTOGRADER_ROOT": str(root), "GRADE_PYTHON": str(no_pip),
              "PYTHONPATH": str(root / "source" / "grader-source"), "GRADER_MIRROR": str(mnist_data_dir / "mnist")})
     assert setup.returncode == 0, setup.stdout + setup.stderr
+    assert f"Datasets: mnist (verified, in {root / 'source' / 'data' / 'mnist'})" in setup.stdout
     assert {f.name for f in (root / "source" / "data" / "mnist").glob("*.npy")} >= {
         "mnist_train_images.npy", "mnist_test_labels.npy"}
     done, results = run_autograder(root, home, python=bare_python)
@@ -456,6 +459,126 @@ def test_hw6_bundle_sets_up_its_data_and_grades_the_reference(tmp_path, home, ba
     assert results["extra_data"]["profile"] == "quick"
     assert results["score"] == 80, [(t["number"], t["output"]) for t in results["tests"] if t["score"] < t["max_score"]]
     assert results["extra_data"]["manual"]  # the PDF screenshots, graded by hand
+
+
+# -- a bundle built on a current image: the system Python is externally managed (PEP 668) ------
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+def externally_managed_python() -> Path:
+    """``/usr/bin/python3`` if it is what current images hold (Debian 12,
+    Ubuntu 24.04): Python 3.10 or later, marked externally managed (PEP 668),
+    able to make virtual environments (``python3-venv``); else skip, saying why."""
+    if not SYSTEM_PYTHON.is_file():
+        pytest.skip(f"no {SYSTEM_PYTHON} here: the test builds the bundle on a Debian-style system Python")
+    probe = subprocess.run([str(SYSTEM_PYTHON), "-c", (
+        "import importlib.util, os, sys, sysconfig\n"
+        "print(sys.version_info >= (3, 10))\n"
+        "print(os.path.isfile(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))\n"
+        "print(importlib.util.find_spec('ensurepip') is not None)")], capture_output=True, text=True, timeout=60)
+    recent, managed, venv = (probe.stdout.split() + ["False"] * 3)[:3]
+    if recent != "True":
+        pytest.skip(f"{SYSTEM_PYTHON} is older than Python 3.10, which the grader needs")
+    if managed != "True":
+        pytest.skip(f"{SYSTEM_PYTHON} is not marked externally managed (PEP 668): not a current image's Python")
+    if venv != "True":
+        pytest.skip(f"{SYSTEM_PYTHON} cannot make virtual environments here: apt-get install python3-venv")
+    return SYSTEM_PYTHON
+
+
+def image_without_python3_venv(folder: Path) -> tuple[Path, Path]:
+    """A PATH folder that makes ``python3`` an image without python3-venv
+    until ``apt-get install python3-venv`` has run: the real system Python
+    behind a wrapper whose ``-m venv`` fails as Debian's does, and an
+    ``apt-get`` that records its arguments and "installs" by lifting that
+    failure. Returns the folder and apt-get's record."""
+    folder.mkdir()
+    installed, record = folder / "python3-venv.installed", folder / "apt-get.log"
+    (folder / "python3").write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1 $2" = "-m venv" ] && [ ! -e "{installed}" ]; then\n'
+        "  echo 'The virtual environment was not created successfully because ensurepip is not' >&2\n"
+        "  echo 'available.  On Debian/Ubuntu systems, you need to install the python3-venv package.' >&2\n"
+        "  exit 1\nfi\n"
+        f'exec "{SYSTEM_PYTHON}" "$@"\n')
+    (folder / "apt-get").write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{record}"\n'
+        f'case " $* " in *" install "*python3-venv*) touch "{installed}" ;; esac\n')
+    for tool in ("python3", "apt-get"):
+        (folder / tool).chmod(0o755)
+    return folder, record
+
+
+def pip_environment() -> dict[str, str]:
+    """This machine's pip settings (index, wheel folders) and its wheel
+    cache, so the bundle's install reuses what the suite's own install
+    fetched instead of downloading it again."""
+    keep = {key: value for key, value in os.environ.items()
+            if key.startswith("PIP_") and key not in ("PIP_REQUIRE_VIRTUALENV", "PIP_BREAK_SYSTEM_PACKAGES",
+                                                       "PIP_USER", "PIP_TARGET", "PIP_PREFIX")}
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pip"
+    # Not compiling the libraries' bytecode at install halves the install's time (the test
+    # grades one file, whose imports compile what they need); a real build compiles.
+    return {**keep, "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(cache)), "PIP_COMPILE": "0"}
+
+
+@pytest.mark.slow
+def test_bundle_builds_and_grades_on_an_externally_managed_system_python(bundle, tmp_path, home):
+    """setup.sh and run_autograder as Gradescope runs them, with nothing but
+    the image's python3 (the real externally managed /usr/bin/python3, in an
+    image that lacks python3-venv until apt-get installs it): the build makes
+    the autograder's own environment, says what it will grade with, and every
+    submission is graded with that environment, not the image's packages."""
+    system = externally_managed_python()
+    root = unpack(bundle, tmp_path / "autograder", submission={"homework2_affine_jsmith.py": REFERENCE})
+    tools, apt_log = image_without_python3_venv(tmp_path / "image-bin")
+    setup = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")], cwd=root, capture_output=True, text=True, timeout=900,
+        env={**pip_environment(), "PATH": f"{tools}:/usr/bin:/bin", "HOME": str(home),
+             "XDG_CACHE_HOME": str(home / ".cache"), "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root)})
+    log = setup.stdout + setup.stderr
+    assert "externally-managed-environment" not in log and "--break-system-packages" not in log, log
+    assert setup.returncode == 0, log
+    assert "installing python3-venv with apt-get" in setup.stdout
+    assert apt_log.read_text().splitlines() == ["update -qq", "install -y -qq python3-venv"]
+
+    venv = root / "source" / "venv"
+    python = venv / "bin" / "python"
+    assert "include-system-site-packages = false" in (venv / "pyvenv.cfg").read_text()
+    where = subprocess.run([str(python), "-c", "import sys, numpy, scipy, grader; print(sys._base_executable); "
+                            "print(numpy.__file__); print(scipy.__file__); print(grader.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    assert where.returncode == 0, where.stderr
+    base, *modules = where.stdout.split()
+    assert Path(base).resolve() == system.resolve()
+    assert all(Path(module).is_relative_to(venv) for module in modules), modules  # none of the image's
+
+    # The build's check: the Python, the isolation level, the datasets (hw2_affine needs none).
+    assert f"Python: {python} (Python " in setup.stdout and f"a virtual environment over {base}" in setup.stdout
+    levels = re.findall(r"^Isolation in this image: (\S+) ", setup.stdout, re.MULTILINE)
+    assert levels and levels[0] in ("namespaces", "uid"), setup.stdout
+    assert "Datasets: none needed" in setup.stdout
+
+    done, results = run_autograder(root, home, python=None)  # no GRADE_PYTHON: the bundle's own environment
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Grading with {python} " in done.stdout
+    assert results["score"] == 15, results.get("output")
+    assert {test["status"] for test in results["tests"]} == {"passed"}
+    assert results["extra_data"]["isolation"] == levels[0]  # what the build said is what grades
+
+
+def test_without_the_built_environment_run_autograder_still_writes_results_json(bundle, tmp_path, home):
+    """An image whose setup.sh never finished has no source/venv: every
+    submission still gets a results.json that says so, on the course's side."""
+    root = unpack(bundle, tmp_path / "autograder", submission={"homework2_affine_jsmith.py": REFERENCE})
+    done, results = run_autograder(root, home, python=None)
+    assert done.returncode == 0
+    assert results["score"] == 0
+    [entry] = results["tests"]
+    assert entry["max_score"] == HW.points and "setup.sh did not finish" in entry["output"]
+    assert "could not grade" in results["output"]
+    assert f"no Python at {root / 'source' / 'venv' / 'bin' / 'python'}" in done.stdout
 
 
 def test_the_reference_is_locked_to_root_before_student_code_runs(bundle, tmp_path, home):
@@ -476,8 +599,10 @@ def test_setup_check_says_the_isolation_or_fails_the_build(bundle, tmp_path, hom
     ok = subprocess.run([sys.executable, "-m", "grader.export.gradescope_run", "--check"], env=env,
                         capture_output=True, text=True, timeout=60)
     level = isolation.probe().level
+    assert f"Python: {sys.executable} (Python {sys.version.split()[0]}" in ok.stdout
     if level in ("namespaces", "uid"):
         assert ok.returncode == 0 and f"Isolation in this image: {level}" in ok.stdout
+        assert "Datasets: none needed" in ok.stdout
     else:
         assert ok.returncode == 1 and "cannot grade in this image" in ok.stdout
     broken = subprocess.run([sys.executable, "-m", "grader.export.gradescope_run", "--check"],
@@ -485,6 +610,22 @@ def test_setup_check_says_the_isolation_or_fails_the_build(bundle, tmp_path, hom
                             timeout=60)
     if os.geteuid() != 0 or isolation.unreadable_runtime() is not None:  # no namespaces and no uid level
         assert broken.returncode == 1 and "strict isolation needs Linux namespaces" in broken.stdout
+
+
+def test_setup_check_fails_the_build_when_a_dataset_is_missing(tmp_path, home):
+    """hw6's bundle whose MNIST was never fetched: the build fails and says
+    how to fetch it, instead of every student's test items being skipped."""
+    if isolation.probe().level not in ("namespaces", "uid"):
+        pytest.skip("this machine cannot give the bundle's strict isolation, which the check refuses first")
+    root = unpack(export(assignments.get("hw6_mnist"), tmp_path / "autograder.zip"), tmp_path / "autograder")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "AUTOGRADER_ROOT": str(root),
+           "PYTHONPATH": str(root / "source" / "grader-source"), "GRADER_COURSE_DIR": str(root / "source" / "course")}
+    done = subprocess.run([sys.executable, "-m", "grader.export.gradescope_run", "--check"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Datasets: none found" in done.stdout
+    assert "cannot grade in this image: mnist is not in the dataset cache" in done.stdout
+    assert f"grade datasets fetch mnist --data-dir {root / 'source' / 'data'}" in done.stdout
 
 
 @pytest.mark.parametrize("shape", ["zip with the PDF", "nested folder", "notebook"])
