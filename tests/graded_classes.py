@@ -24,7 +24,7 @@ CLASSES = {
     "hw3_label_smoothing": (["hw3_label_smoothing"], "homework3", None),
     "hw2_softmax": (["hw2_softmax"], "homework2_softmax", "fashion"),
     "gd_shallow": (["gd_shallow"], "gd_shallow", "fashion"),
-    "hw6_mnist": (["hw6", "hw6_wild"], "homework6", "mnist"),
+    "hw6_mnist": (["hw6", "hw6_wild", "hw6_round2"], "homework6", "mnist"),
 }
 STUB_NAMES = {"hw6_mnist": "homework6_{}.py"}
 """The name a copy of the stub or the reference takes where the stub's own name fits no file pattern."""

@@ -5,8 +5,9 @@ regularisation strength behind a default."""
 
 from __future__ import annotations
 
+import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -26,14 +27,66 @@ _FORWARD_NAMES = (
 """Course names of the forward pass's values, as parameters of gradCE."""
 FORWARD_FUNCTIONS = ("forward", "feedforward", "feed_forward", "forward_prop", "forwardProp", "forward_pass",
                      "forwardPass", "forwardPropagation", "forward_propagation", "fprop")
-NOT_ZEROED = ("trainX", "trainY", "valX", "valY", "w", "hidden", "lr", "batch", "epochs")
-"""Roles whose defaults are no regularisation strength."""
+NOT_ZEROED = ("hidden",)
+"""Roles whose numeric defaults are no regularisation strength: a size.
+(Data and weights are never a number; any other number a loss takes,
+whatever its name, may hide a regulariser.)"""
+BLOCK_NAMES = ("W1", "b1", "W2", "b2")
 FUNCTIONS = {
     "fCE": "fCE(X, Y, w) -> float, X (784, n), Y (10, n)",
     "gradCE": "gradCE(X, Y, w) -> vector packed like w",
     "pack": "pack(W1, b1, W2, b2) -> w",
     "unpack": "unpack(w) -> (W1, b1, W2, b2)",
 }
+
+
+@dataclass(frozen=True)
+class Zeroing:
+    """One way to switch a function's hidden regularisers off: parameters with
+    a non-zero default, and numeric module globals it reads, set to 0."""
+
+    arguments: tuple[str, ...]
+    globals: tuple[tuple[str, float], ...]
+
+    @property
+    def overrides(self) -> dict[str, float]:
+        return {name: 0.0 for name in self.arguments}
+
+    @property
+    def with_globals(self) -> dict[str, float] | None:
+        return {name: 0.0 for name, _ in self.globals} or None
+
+    @property
+    def how(self) -> str:
+        """``by default``, ``through a module global``, or both."""
+        ways = ["by default"] if self.arguments else []
+        if self.globals:
+            ways.append("through module globals" if len(self.globals) > 1 else "through a module global")
+        return " and ".join(ways)
+
+    def why(self, function: str) -> str:
+        """What holds the regularisation, and what makes the answer right."""
+        parts = []
+        if self.arguments:
+            names = self.arguments
+            parts.append(f"{', '.join(names)} {'defaults' if len(names) == 1 else 'default'} to non-zero; correct "
+                         f"with {'=0, '.join(names)}=0")
+        if self.globals:
+            shown = ", ".join(f"{name} = {value:g}" for name, value in self.globals)
+            zeros = ", ".join(f"{name} = 0" for name, _ in self.globals)
+            parts.append(f"{function} reads the module global{'s' if len(self.globals) > 1 else ''} {shown}; "
+                         f"correct with {zeros}")
+        return "; ".join(parts)
+
+    def note(self, function: str) -> str | None:
+        """Said once: the grader changed a global of the file to see it."""
+        if not self.globals:
+            return None
+        shown = ", ".join(f"{name} = {value:g}" for name, value in self.globals)
+        zeros = ", ".join(f"{name} = 0" for name, _ in self.globals)
+        return (f"{function} reads the module global{'s' if len(self.globals) > 1 else ''} {shown} as a "
+                f"regularisation strength: the grader also called it with {zeros}, and it is right then: half "
+                f"credit where that changes the answer ({function} must not regularise; train adds alpha * W).")
 
 
 @dataclass(frozen=True)
@@ -51,15 +104,35 @@ class LossCall:
     """Parameters with a non-zero numeric default that are not data: where a
     regularisation on by default hides."""
     params: tuple[Param, ...] | None
+    blocks: dict[str, str] = field(default_factory=dict)
+    """W1, b1, W2, b2 -> the parameter each goes to, for a function that takes
+    the weights as separate blocks instead of w (empty: it takes w)."""
+    regulariser_globals: tuple[tuple[str, float], ...] = ()
+    """Numeric module globals the function reads (``ALPHA = 0.01``): where a
+    regularisation hides when it is not a parameter."""
+
+    @property
+    def hides_regulariser(self) -> bool:
+        return bool(self.zeroable or self.regulariser_globals)
+
+    def zeroings(self) -> list[Zeroing]:
+        """Ways to switch the hidden regularisers off: all at once, then each
+        alone (a size among them would make the call fail with all at 0)."""
+        every = [Zeroing((name,), ()) for name in self.zeroable] + [Zeroing((), (g,))
+                                                                    for g in self.regulariser_globals]
+        together = Zeroing(self.zeroable, self.regulariser_globals)
+        return [together] + (every if len(every) > 1 else []) if every else []
 
     @property
     def positional(self) -> bool:
         return not self.data
 
-    def arguments(self, X: Any, Y: Any, w: Any, forward: dict[str, Any] | None = None) -> dict[str, Any]:
+    def arguments(self, X: Any, Y: Any, w: Any, forward: dict[str, Any] | None = None,
+                  blocks: tuple[Any, ...] = ()) -> dict[str, Any]:
         values = {"X": X, "Y": Y, "w": w}
         found = {name: values[what] for what, name in self.data.items()}
         found.update({name: (forward or {})[kind] for kind, name in self.forward.items()})
+        found.update({name: blocks[BLOCK_NAMES.index(block)] for block, name in self.blocks.items()})
         return {**found, **self.fixed}
 
 
@@ -90,7 +163,13 @@ def plan_loss_call(params: Signature | None, hidden: Callable[[], int]) -> LossC
     fixed: dict[str, Any] = {}
     zeroable: list[str] = []
     unassigned: list[Param] = []
+    named = {re.sub(r"[_\s]", "", p.name.lower()): p.name for p in usable if not p.has_default}
+    blocks = {block: named[block.lower()] for block in BLOCK_NAMES if block.lower() in named}
+    if len(blocks) < len(BLOCK_NAMES) or "w" in {role(p.name) for p in usable}:
+        blocks = {}
     for p in usable:
+        if p.name in blocks.values():
+            continue
         kind = _forward_kind(p.name) if not p.has_default else None
         r = role(p.name)
         what = "X" if r in ("trainX", "valX") else "Y" if r in ("trainY", "valY") else "w" if r == "w" else None
@@ -100,7 +179,7 @@ def plan_loss_call(params: Signature | None, hidden: Callable[[], int]) -> LossC
             data[what] = p.name
         else:
             unassigned.append(p)
-    for what in ("X", "Y", "w"):  # the stub's order for parameters whose names say nothing
+    for what in ("X", "Y") if blocks else ("X", "Y", "w"):  # the stub's order for parameters whose names say nothing
         if what not in data:
             taken = set(data.values()) | set(forward.values())
             spare = next((p for p in unassigned if p.positional and p.name not in taken and not p.has_default
@@ -115,9 +194,56 @@ def plan_loss_call(params: Signature | None, hidden: Callable[[], int]) -> LossC
         elif isinstance(p.default, (int, float)) and not isinstance(p.default, bool) and p.default != 0 and \
                 r not in NOT_ZEROED:
             zeroable.append(p.name)
-    if "X" not in data or "w" not in data:
+    if "X" not in data or ("w" not in data and not blocks):
         return LossCall({}, {}, {}, (), tuple(params))  # the stub's (X, Y, w) by position
-    return LossCall(data, forward, fixed, tuple(zeroable), tuple(params))
+    return LossCall(data, forward, fixed, tuple(zeroable), tuple(params), blocks)
+
+
+SIZE_CONSTANTS = ("NUM_INPUT", "NUM_HIDDEN", "NUM_OUTPUT", "NUM_CHECK")
+
+
+def regulariser_globals(source: str, function: str) -> tuple[tuple[str, float], ...]:
+    """Module-level ``NAME = <number>`` (non-zero; a float, or an int named
+    like a regularisation strength) that ``function``, or a module function it
+    calls, reads: where a regulariser hides when it is no parameter. Read from
+    the file's text; a file that does not parse gives nothing."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ()
+    numbers: dict[str, float] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        value = getattr(node, "value", None)
+        for target in targets:
+            if not isinstance(target, ast.Name) or target.id in SIZE_CONSTANTS:
+                continue
+            number = value.value if isinstance(value, ast.Constant) else None
+            if isinstance(number, (int, float)) and not isinstance(number, bool) and number != 0 and (
+                    isinstance(number, float) or role(target.id) == "alpha"):
+                numbers[target.id] = float(number)
+            else:
+                numbers.pop(target.id, None)
+    defined = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    read: list[str] = []
+    todo, seen = [function], set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in defined:
+            continue
+        seen.add(name)
+        body = defined[name]
+        local = {a.arg for a in ast.walk(body.args) if isinstance(a, ast.arg)} | {
+            n.id for n in ast.walk(body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        local -= {n for g in ast.walk(body) if isinstance(g, ast.Global) for n in g.names}
+        for node in ast.walk(body):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                if node.id in numbers and node.id not in local and node.id not in read:
+                    read.append(node.id)
+                elif node.id in defined:
+                    todo.append(node.id)
+    return tuple((name, numbers[name]) for name in read)
 
 
 def _forward_kind(name: str) -> str | None:

@@ -7,7 +7,7 @@ depends on which ran first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -24,9 +24,11 @@ from grader.sandbox import CallResult
 from grader.sandbox.session import Call
 
 from . import evaluation
-from .calls import FORWARD_FUNCTIONS, FUNCTIONS, ForwardSource, LossCall, forward_positions, plan_loss_call
+from .calls import FORWARD_FUNCTIONS, FUNCTIONS, ForwardSource, LossCall, forward_positions, plan_loss_call, \
+    regulariser_globals
 from .evaluation import Instance
 from .layout import BLOCKS, Blocks, normalise_blocks
+from .names import Resolved, resolve
 from .probing import LayoutProbe
 
 RTOL = 1e-4
@@ -65,18 +67,48 @@ class Hw6Submission(LayoutProbe):
         super().__init__(ctx)
         self._plans: dict[str, LossCall] = {}
 
+    # -- the file's names for the stub's functions ---------------------------------
+    def resolved(self, function: str) -> Resolved:
+        """The file's function graded as the stub's ``function`` (fCE, gradCE,
+        train; itself for any other name), said once in a note when it is not
+        spelled so."""
+        if function not in self._names:
+            found = resolve(function, self.ctx.imported.functions, self.ctx.source, lambda: self.hidden) \
+                if function in ("fCE", "gradCE", "train") else Resolved(function)
+            self._names[function] = found
+            if found.note:
+                self.ctx.note(found.note)
+        return self._names[function]
+
+    def name(self, function: str) -> str:
+        """The name to call for the stub's ``function`` (the stub's own when the file has none)."""
+        return self.resolved(function).name or function
+
+    def defines(self, function: str) -> bool:
+        return self.ctx.defines(self.name(function))
+
+    @cached_property
+    def _names(self) -> dict[str, Resolved]:
+        return {}
+
     # -- calling fCE and gradCE -------------------------------------------------
     def plan(self, function: str) -> LossCall:
         """How ``function`` takes the data, w, forward-pass values and anything
         else, from its parameters' names (the stub's positions when names say
-        nothing)."""
+        nothing), and the numeric globals it reads."""
         if function not in self._plans:
-            self._plans[function] = plan_loss_call(self.ctx.signature(function), lambda: self.hidden)
+            name = self.name(function)
+            plan = plan_loss_call(self.ctx.signature(name), lambda: self.hidden)
+            self._plans[function] = replace(plan, regulariser_globals=regulariser_globals(self.ctx.source, name))
         return self._plans[function]
 
     def required_problem(self, function: str) -> Outcome | None:
         """Why ``function`` cannot be called at all (forward-pass values nobody
         gives); None if it can. Says once how its other parameters are filled."""
+        found = self.resolved(function)
+        if found.problem:
+            return Outcome(0.0, found.problem, hint=f"name it {function}, with the stub's parameters: "
+                                                    f"{FUNCTIONS.get(function, function)}")
         plan = self.plan(function)
         params = plan.params or ()
         if plan.forward and self.forward_source is None:
@@ -89,6 +121,10 @@ class Hw6Submission(LayoutProbe):
             self._said_fixed.add(function)
             self.ctx.note(f"{function} has required extra parameters ({', '.join(plan.fixed)}); the grader passed "
                           f"{', '.join(f'{k}={v}' for k, v in plan.fixed.items())} (the unregularised value).")
+        if plan.blocks and function not in self._said_blocks:
+            self._said_blocks.add(function)
+            self.ctx.note(f"{self.name(function)}({describe(params)}) takes the weights as separate blocks (the stub "
+                          "takes the packed w): the grader passed W1, b1, W2, b2 unpacked from w, in your shapes.")
         if plan.forward and function not in self._said_fixed:
             self._said_fixed.add(function)
             assert self.forward_source is not None
@@ -101,37 +137,49 @@ class Hw6Submission(LayoutProbe):
     def _said_fixed(self) -> set[str]:
         return set()
 
+    @cached_property
+    def _said_blocks(self) -> set[str]:
+        return set()
+
     def usable(self, function: str) -> bool:
-        return self.ctx.defines(function) and self.required_problem(function) is None
+        return self.defines(function) and self.required_problem(function) is None
 
     def call_loss(self, function: str, inst: Instance, orientation: Orientation | None = None,
                   w: np.ndarray | None = None, before: tuple[Call, ...] | list[Call] = (),
-                  **overrides: Any) -> CallResult:
+                  with_globals: dict[str, Any] | None = None, **overrides: Any) -> CallResult:
         """``function(X, Y, w, ...)`` on an instance, in the student's orientation and layout."""
         X, Y = orient(inst.X, inst.Y, orientation or self.orientation.orientation)
         weights = self.layout.pack(inst.blocks) if w is None else w
-        return self.call_with(function, X, Y, weights, before=before, **overrides)
+        return self.call_with(function, X, Y, weights, before=before, with_globals=with_globals, **overrides)
 
     def call_with(self, function: str, X: Any, Y: Any, w: Any, before: tuple[Call, ...] | list[Call] = (),
-                  **overrides: Any) -> CallResult:
+                  with_globals: dict[str, Any] | None = None, **overrides: Any) -> CallResult:
         """``function`` on data already in the student's orientation."""
-        plan = self.plan(function)
+        plan, name = self.plan(function), self.name(function)
         if plan.positional:
-            return self.session.call(function, X, Y, w, before=tuple(before), **overrides)
+            return self.session.call(name, X, Y, w, before=tuple(before), with_globals=with_globals, **overrides)
         forward = None
         if plan.forward:
             found = self.forward_values(X, Y, w)
             if isinstance(found, CallResult):
                 return found
             forward = found
-        return self.session.call(function, before=tuple(before), **{**plan.arguments(X, Y, w, forward), **overrides})
+        arguments = plan.arguments(X, Y, w, forward, self._blocks_of(plan, w))
+        return self.session.call(name, before=tuple(before), with_globals=with_globals,
+                                 **{**arguments, **overrides})
+
+    def _blocks_of(self, plan: LossCall, w: Any) -> tuple[Any, ...]:
+        """w as the separate blocks, in the student's shapes, for a function that takes them."""
+        if not plan.blocks:
+            return ()
+        return self.layout.student_blocks(self.layout.blocks(np.asarray(w)))
 
     def fce_call(self, X: Any, Y: Any, w: Any) -> Call:
         """fCE on this data as a step of another request (``before=``)."""
         plan = self.plan("fCE")
         if plan.positional:
-            return Call("fCE", (X, Y, w), {})
-        return Call("fCE", (), plan.arguments(X, Y, w))
+            return Call(self.name("fCE"), (X, Y, w), {})
+        return Call(self.name("fCE"), (), plan.arguments(X, Y, w, blocks=self._blocks_of(plan, w)))
 
     # -- the forward pass, for a gradCE that takes its values ---------------------
     @cached_property
@@ -145,7 +193,7 @@ class Hw6Submission(LayoutProbe):
         w = self.layout.pack(inst.blocks)
         ours = evaluation.forward(inst.blocks, inst.X)
         for function in ("fCE", *FORWARD_FUNCTIONS):
-            if not self.ctx.defines(function) or self.plan(function).forward:
+            if not self.defines(function) or self.plan(function).forward:
                 continue
             result = self.call_with(function, X, Y, w)
             if result.ok and (positions := forward_positions(result.value, ours, orientation.describe() == "rows",
@@ -225,7 +273,7 @@ class Hw6Submission(LayoutProbe):
                     first_failure = result
             if guess is not None:
                 return self._said(OrientationFinding(guess, False, "fCE"))
-        if self.ctx.defines("gradCE") and not self.plan("gradCE").forward and self.usable("gradCE"):
+        if self.defines("gradCE") and not self.plan("gradCE").forward and self.usable("gradCE"):
             usable = None
             for candidate in ORIENTATIONS:
                 result = self.call_loss("gradCE", inst, candidate)

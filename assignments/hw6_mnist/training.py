@@ -119,20 +119,24 @@ class TrainRun:
 
 def run_train_check(state: Hw6Submission) -> TrainRun | Outcome:
     ctx = state.ctx
-    if not ctx.defines("train"):
+    found = state.resolved("train")
+    if found.problem:
+        return Outcome(0.0, found.problem, hint=f"name it train: {SPEC_SIGNATURE}")
+    if not state.defines("train"):
         return Outcome(0.0, f"train is not defined; expected {SPEC_SIGNATURE}")
+    name = state.name("train")
     d = ctx.fact(load_data)
     hidden = state.hidden
     epochs = int(ctx.settings.fixed_epochs)
     values = dict(oriented_data(state), w=initial_weights(state, hidden), hidden=hidden, epochs=epochs,
                   **CHECK_SETTING)
-    plan, set_globals, unset = hyper_plan(ctx, "train", values,
+    plan, set_globals, unset = hyper_plan(ctx, name, values,
                                           expected=f"{SPEC_SIGNATURE} or the template's {TEMPLATE_SIGNATURE}")
     if plan.problem:
         return Outcome(0.0, plan.problem, hint=f"use {SPEC_SIGNATURE}")
     ctx.report(f"  train check: {hidden} hidden units, lr 0.1, batch 64, {epochs} epoch(s) on {d.files.description}")
     timeout = max(ctx.session.limits.call_seconds, 60.0 * epochs)
-    result = ctx.session.call("train", *plan.args, timeout=timeout, with_globals=set_globals, **plan.kwargs)
+    result = ctx.session.call(name, *plan.args, timeout=timeout, with_globals=set_globals, **plan.kwargs)
     how = []
     if set_globals:
         how.append(f"module globals {', '.join(f'{k}={v}' for k, v in set_globals.items())}")

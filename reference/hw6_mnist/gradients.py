@@ -15,6 +15,7 @@ from grader.rubric import Outcome
 
 from . import solution
 from .evaluation import Instance
+from .calls import Zeroing
 from .layout import BLOCKS, Blocks
 from .loss import instances
 from .student import RTOL, STATE_CREDIT, Gradient, Hw6Submission, failed, largest_error
@@ -99,7 +100,8 @@ def gradient_verdicts(ctx: CheckContext) -> Outcome | list[list[BlockVerdict]]:
                 if all(v.credit < 1 for v in row):
                     row = _state_row(submission, inst, want, row) or row
                 if any(v.mistake == "regularised" for v in row) or (
-                        submission.plan("gradCE").zeroable and any(v.credit < 1 and v.mistake is None for v in row)):
+                        submission.plan("gradCE").hides_regulariser and
+                        any(v.credit < 1 and v.mistake is None for v in row)):
                     row = _confirm_zero_regularisation(submission, inst, want, row, blocks)
         for k in range(4):
             verdicts[k].append(row[k])
@@ -138,27 +140,22 @@ def _state_row(submission: Hw6Submission, inst: Instance, want: Blocks,
 def _confirm_zero_regularisation(submission: Hw6Submission, inst: Instance, want: Blocks,
                                  row: list[BlockVerdict], first: Blocks) -> list[BlockVerdict]:
     """A regularisation term in gradCE: with the parameters whose defaults are
-    not zero set to 0, the blocks are graded again. A block right then keeps
+    not zero, and the numeric globals it reads, set to 0, the blocks are graded again. A block right then keeps
     PARTIAL (the mistake is the default); one wrong in another way keeps
     PARTIAL of that verdict's credit. The message says which default to zero.
     A block wrong in no recognised way is graded again too when zeroing the
     defaults changes it: a summed gradient under an L1 default is both."""
-    names = submission.plan("gradCE").zeroable
-    if not names:
-        if not any(v.mistake == "regularised" for v in row):
-            return row
-        return [BlockVerdict(v.credit, v.message + " (regularisation applied inside gradCE: gradCE must return "
-                                                    "the unregularised gradient; train adds alpha * W)", v.mistake,
-                             v.also) for v in row]
-    again = submission.call_loss("gradCE", inst, **{name: 0.0 for name in names})
-    blocks, raw, _ = submission.read_gradient(again.value) if again.ok else (None, None, None)
-    if blocks is None or raw is None:
-        return row
-    zeroed = _judge(blocks, raw, inst, want, submission.layout)
-    defaults = ", ".join(names)
-    said = (f" by default ({defaults} {'defaults' if len(names) == 1 else 'default'} to non-zero; correct with "
-            f"{'=0, '.join(names)}=0): L1/L2 regularisation on by default, and gradCE(X, Y, w) must return the "
-            "unregularised gradient")
+    plain = [BlockVerdict(v.credit, v.message + " (regularisation applied inside gradCE: gradCE must return "
+                                                 "the unregularised gradient; train adds alpha * W)", v.mistake,
+                          v.also) if v.mistake == "regularised" else v for v in row]
+    found = _zeroed(submission, inst, want, row)
+    if found is None:
+        return plain if any(v.mistake == "regularised" for v in row) else row
+    zeroing, blocks, zeroed = found
+    if (note := zeroing.note("gradCE")) is not None:
+        submission.ctx.note(note)
+    said = (f" {zeroing.how} ({zeroing.why('gradCE')}): L1/L2 regularisation on {zeroing.how}, and gradCE(X, Y, w) "
+            "must return the unregularised gradient")
     verdicts = []
     for k, (before, after) in enumerate(zip(row, zeroed)):
         changed = not np.allclose(first[k], blocks[k], rtol=1e-12, atol=0.0)
@@ -172,6 +169,23 @@ def _confirm_zero_regularisation(submission: Hw6Submission, inst: Instance, want
             verdicts.append(BlockVerdict(after.credit * PARTIAL, after.message + addendum, after.mistake,
                                          ("default-regularised",), addendum))
     return verdicts
+
+
+def _zeroed(submission: Hw6Submission, inst: Instance, want: Blocks,
+            row: list[BlockVerdict]) -> tuple[Zeroing, Blocks, list[BlockVerdict]] | None:
+    """gradCE with its hidden regularisers set to 0 (all at once, else the
+    first single one that makes a wrong block right), its blocks and verdicts."""
+    first = None
+    for zeroing in submission.plan("gradCE").zeroings():
+        again = submission.call_loss("gradCE", inst, with_globals=zeroing.with_globals, **zeroing.overrides)
+        blocks, raw, _ = submission.read_gradient(again.value) if again.ok else (None, None, None)
+        if blocks is None or raw is None:
+            continue
+        found = (zeroing, blocks, _judge(blocks, raw, inst, want, submission.layout))
+        if any(after.credit >= 1 > before.credit for before, after in zip(row, found[2])):
+            return found
+        first = first or found
+    return first
 
 
 def _summary_message(verdicts: list[list[BlockVerdict]]) -> str | None:

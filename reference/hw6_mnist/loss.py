@@ -12,6 +12,7 @@ from grader.plugin import check
 from grader.rubric import Outcome
 
 from . import evaluation, solution
+from .calls import Zeroing
 from .evaluation import Instance
 from .student import RTOL, Hw6Submission, failed
 
@@ -58,9 +59,10 @@ def fce(ctx: CheckContext) -> Outcome:
             right += PARTIAL
             regularised = True
             failures.append(f"n = {inst.n}: got {value:.6g}, expected {want:.6g}: fCE includes a regularisation "
-                            f"term by default ({', '.join(zeroed)} {'defaults' if len(zeroed) == 1 else 'default'} "
-                            f"to non-zero; correct with {'=0, '.join(zeroed)}=0): fCE(X, Y, w) must return the "
+                            f"term {zeroed.how} ({zeroed.why('fCE')}): fCE(X, Y, w) must return the "
                             "unregularised cross-entropy")
+            if (note := zeroed.note("fCE")) is not None:
+                ctx.note(note)
         else:
             failures.append(f"n = {inst.n}: {_loss_mistake(value, inst, want)}")
     tupled = position is not None
@@ -81,15 +83,16 @@ def fce(ctx: CheckContext) -> Outcome:
                    mistakes=("default-regularised",) if regularised else ()).with_adaptations(*adapted)
 
 
-def _default_regulariser(submission: Hw6Submission, inst: Instance, want: float) -> tuple[str, ...] | None:
-    """The parameters with a non-zero default (not data) that, all set to 0,
-    make the loss right; None if there are none or they do not."""
-    names = submission.plan("fCE").zeroable
-    if not names:
-        return None
-    again = submission.call_loss("fCE", inst, **{name: 0.0 for name in names})
-    value = coerce.scalar(again.value)[0] if again.ok else None
-    return names if value is not None and np.isclose(value, want, rtol=RTOL) else None
+def _default_regulariser(submission: Hw6Submission, inst: Instance, want: float) -> Zeroing | None:
+    """The parameters with a non-zero default (not data) and the numeric
+    globals fCE reads that, set to 0, make the loss right (all at once, else
+    one alone); None if there are none or they do not."""
+    for zeroing in submission.plan("fCE").zeroings():
+        again = submission.call_loss("fCE", inst, with_globals=zeroing.with_globals, **zeroing.overrides)
+        value = coerce.scalar(again.value)[0] if again.ok else None
+        if value is not None and np.isclose(value, want, rtol=RTOL):
+            return zeroing
+    return None
 
 
 def _loss_mistake(value: float, inst: Instance, want: float) -> str:
