@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from grader import paths
 
 HARNESS = Path(__file__).resolve().parent / "harness.py"
@@ -24,6 +22,8 @@ def matplotlib_config() -> str | None:
     folder = paths.tool_cache_dir() / "matplotlib"
     if any(folder.glob("fontlist-*.json")):
         return str(folder)
+    from filelock import FileLock, Timeout  # only the first run builds it
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with FileLock(str(folder) + ".lock", timeout=120):
