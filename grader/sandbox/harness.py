@@ -188,6 +188,7 @@ class Prepared:
         self.safe_import = _load_sibling("safe_import")
         self.introspect = _load_sibling("introspect")
         import numpy  # noqa: F401  (imported before the hook: it reads its own files)
+        import numpy.random  # noqa: F401  (``seed`` needs it: once in a zygote, not again in each child)
         import warnings
 
         warnings.simplefilter("ignore", DeprecationWarning)
