@@ -87,25 +87,43 @@ def run(folder: Path, jobs: int, zygote: bool) -> tuple[float, float]:
     return run_batch(folder, "--jobs", str(jobs), "--zygote" if zygote else "--no-zygote")
 
 
+def numpy_import_seconds(runs: int = 5) -> list[float]:
+    """Wall seconds of ``python -c "import numpy"`` in this interpreter, a fresh process each."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    load_before = "/".join(f"{value:.2f}" for value in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
         folder = Path(scratch) / "class"
         write_class(folder, args.students)
         run(folder, args.jobs, True)  # warm-up: caches, probe
+        numpy_times = numpy_import_seconds()
         figures: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         for _ in range(args.runs):
             for zygote in (True, False):
                 figures[zygote].append(run(folder, args.jobs, zygote))
+        numpy_times += numpy_import_seconds()
+    numpy = statistics.median(numpy_times)
+    load_after = "/".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average (1/5/15 min) {load_before} before, {load_after} after; python -c 'import numpy' median "
+          f"{numpy * 1000:.0f} ms (10 runs, in the same run)")
     for zygote, label in ((True, "warm zygotes (default)"), (False, "--no-zygote (fresh sandbox each)")):
         wall = statistics.median(w for w, _ in figures[zygote])
         cpu = statistics.median(c for _, c in figures[zygote])
         print(f"{label:34s} {args.students} files, --jobs {args.jobs}: median {wall:5.2f} s wall, "
-              f"{args.students / wall:5.1f} submissions/s, {1000 * cpu / args.students:5.1f} CPU-ms per submission")
+              f"{args.students / wall:5.1f} submissions/s, {1000 * cpu / args.students:5.1f} CPU-ms per submission, "
+              f"{wall / args.students / numpy:4.2f} numpy imports of wall per submission")
 
 
 if __name__ == "__main__":

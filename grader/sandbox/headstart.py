@@ -208,6 +208,8 @@ def begin(argv: list[str]) -> None:
             available = isolation.choose(mode)
         except GraderError:  # refused: the command says so itself, in its own words
             available = None
+        if available is not None and not (available.level == "namespaces" and available.root):
+            available = None  # zygotes need a uid per child: the child starts the ordinary way
     _POOL = HeadStartPool(command, guess, available)
     atexit.register(_POOL.close)
 

@@ -147,3 +147,18 @@ def test_grade_submit_forks_its_child_from_the_head_start_on_the_second_run(tmp_
     assert "its child is forked from it" in second.stderr, second.stderr
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["isolation"] == "namespaces" and result["score"] == result["max_score"]
+
+
+@pytest.mark.parametrize("level, root", [("uid", True), ("python-hook", False), ("namespaces", False)])
+def test_no_early_zygote_where_zygotes_do_not_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: str,
+                                                    root: bool) -> None:
+    from grader.sandbox.levels import Available
+
+    path = looking_file(tmp_path)
+    words = [str(path)]
+    headstart.remember(headstart.command_key(words), headstart.forking.ViewKey((), (), (), (), 1, 1, (), 1))
+    monkeypatch.setattr(isolation, "choose", lambda mode: Available(level, "as said", "/usr/bin/bwrap", root))
+    headstart.begin(words)
+    pool = headstart.take()
+    assert pool is not None and pool._thread is None, "a zygote was started where children get no uid of their own"
+    pool.close()
