@@ -164,7 +164,7 @@ class HeadStartPool(forking.ZygotePool):
             self._early.close()
 
     def for_view(self, available: Available, key: forking.ViewKey) -> forking.Zygote | None:
-        if self.used is None:
+        if self.used is None and key != self.guess:  # unchanged: no rewrite (a rename over a file can cost ms)
             remember(self.command, key)
         if available.level != "namespaces" or not available.root:
             self.used = False
