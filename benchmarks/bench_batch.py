@@ -31,6 +31,33 @@ The batch's fixed cost (the command's imports, starting the workers and their
 zygotes, writing 200 result files and the CSV) is under a second of each run.
 CPU is the machine's busy time from /proc/stat (the sandboxed children's
 share cannot be counted from their parents), so run it on an idle machine.
+
+It now also times ``python -c "import numpy"`` in the same run (5 runs before
+the batches, 5 after) and gives each submission's wall time in those units.
+
+Before and after (2026-12-04, same machine, shared with other jobs): the
+version before against this one, the same 200-file class, whole ``grade
+batch`` commands with zygotes in 4 alternating pairs, fresh output folder each
+run, load average 4.8-5.6: median 20.17 s (18.46-24.12), 9.9 submissions/s,
+against 11.83 s (10.94-13.05), 16.9 submissions/s; a paired wall ratio of
+0.56 (0.53-0.66). This script right before, load 3.3-5.1 (numpy import 213 ms
+in the same run):
+
+    warm zygotes (default)             200 files, --jobs 2: median 10.59 s wall,  18.9 submissions/s, 105.3 CPU-ms per submission, 0.25 numpy imports of wall per submission
+    --no-zygote (fresh sandbox each)   200 files, --jobs 2: median 34.66 s wall,   5.8 submissions/s, 346.4 CPU-ms per submission, 0.82 numpy imports of wall per submission
+
+(the CPU figures count the other jobs' share too; the --no-zygote runs met the
+heaviest of them: paired against the version before on 60 files, load 0.7-3.1,
+they took 0.80 of its time). What went: per submission, the worker's CPU from
+about 40 to 23 ms and the zygote's and its children's from about 57 to 32 ms
+(measured with one worker, under load): .npy headers parsed and written once
+per distinct header instead of by ``np.load``'s ``ast.literal_eval`` for each
+of some 300 small arrays on each side, numpy.random imported once in the
+zygote instead of in every child, the manifest and the child's library path
+worked out once per worker. Not reached here: 30 submissions/s, which needs
+an idle machine to tell; what is left per submission is the 40-odd round
+trips of the checks (two processes waking each other), the checks' own work,
+and the fork, kill and IPC clean-up of each child.
 """
 
 from __future__ import annotations
