@@ -160,9 +160,12 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     """``array`` (C-contiguous) as ``np.save`` writes it, byte for byte: the
     header numpy makes for its dtype and shape (made once for each), then
     the data."""
+    descr = np.lib.format.dtype_to_descr(array.dtype)
     try:
-        header = _npy_header(np.lib.format.dtype_to_descr(array.dtype), array.shape)
-    except ValueError:  # a header too long for format 1.0: numpy's own choice of version
+        if not isinstance(descr, str):  # a structured dtype (never sent: described instead)
+            raise ValueError(descr)
+        header = _npy_header(descr, array.shape)
+    except ValueError:  # or a header too long for format 1.0: numpy's own choice of version
         buffer = io.BytesIO()
         np.lib.format.write_array(buffer, array, allow_pickle=False)
         return buffer.getvalue()
@@ -170,7 +173,7 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 
 @functools.lru_cache(maxsize=1024)
-def _npy_header(descr: Any, shape: tuple[int, ...]) -> bytes:
+def _npy_header(descr: str, shape: tuple[int, ...]) -> bytes:
     buffer = io.BytesIO()
     np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
     return buffer.getvalue()
