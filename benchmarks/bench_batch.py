@@ -31,6 +31,33 @@ The batch's fixed cost (the command's imports, starting the workers and their
 zygotes, writing 200 result files and the CSV) is under a second of each run.
 CPU is the machine's busy time from /proc/stat (the sandboxed children's
 share cannot be counted from their parents), so run it on an idle machine.
+
+It now also times ``python -c "import numpy"`` in the same run (5 runs before
+the batches, 5 after) and gives each submission's wall time in those units.
+
+Before and after (2026-12-04, same machine, shared with other jobs): the
+version before against this one, the same 200-file class, whole ``grade
+batch`` commands with zygotes in 4 alternating pairs, fresh output folder each
+run, load average 4.8-5.6: median 20.17 s (18.46-24.12), 9.9 submissions/s,
+against 11.83 s (10.94-13.05), 16.9 submissions/s; a paired wall ratio of
+0.56 (0.53-0.66). This script right before, load 3.3-5.1 (numpy import 213 ms
+in the same run):
+
+    warm zygotes (default)             200 files, --jobs 2: median 10.59 s wall,  18.9 submissions/s, 105.3 CPU-ms per submission, 0.25 numpy imports of wall per submission
+    --no-zygote (fresh sandbox each)   200 files, --jobs 2: median 34.66 s wall,   5.8 submissions/s, 346.4 CPU-ms per submission, 0.82 numpy imports of wall per submission
+
+(the CPU figures count the other jobs' share too; the --no-zygote runs met the
+heaviest of them: paired against the version before on 60 files, load 0.7-3.1,
+they took 0.80 of its time). What went: per submission, the worker's CPU from
+about 40 to 23 ms and the zygote's and its children's from about 57 to 32 ms
+(measured with one worker, under load): .npy headers parsed and written once
+per distinct header instead of by ``np.load``'s ``ast.literal_eval`` for each
+of some 300 small arrays on each side, numpy.random imported once in the
+zygote instead of in every child, the manifest and the child's library path
+worked out once per worker. Not reached here: 30 submissions/s, which needs
+an idle machine to tell; what is left per submission is the 40-odd round
+trips of the checks (two processes waking each other), the checks' own work,
+and the fork, kill and IPC clean-up of each child.
 """
 
 from __future__ import annotations
@@ -87,25 +114,43 @@ def run(folder: Path, jobs: int, zygote: bool) -> tuple[float, float]:
     return run_batch(folder, "--jobs", str(jobs), "--zygote" if zygote else "--no-zygote")
 
 
+def numpy_import_seconds(runs: int = 5) -> list[float]:
+    """Wall seconds of ``python -c "import numpy"`` in this interpreter, a fresh process each."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    load_before = "/".join(f"{value:.2f}" for value in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as scratch:
         folder = Path(scratch) / "class"
         write_class(folder, args.students)
         run(folder, args.jobs, True)  # warm-up: caches, probe
+        numpy_times = numpy_import_seconds()
         figures: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         for _ in range(args.runs):
             for zygote in (True, False):
                 figures[zygote].append(run(folder, args.jobs, zygote))
+        numpy_times += numpy_import_seconds()
+    numpy = statistics.median(numpy_times)
+    load_after = "/".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average (1/5/15 min) {load_before} before, {load_after} after; python -c 'import numpy' median "
+          f"{numpy * 1000:.0f} ms (10 runs, in the same run)")
     for zygote, label in ((True, "warm zygotes (default)"), (False, "--no-zygote (fresh sandbox each)")):
         wall = statistics.median(w for w, _ in figures[zygote])
         cpu = statistics.median(c for _, c in figures[zygote])
         print(f"{label:34s} {args.students} files, --jobs {args.jobs}: median {wall:5.2f} s wall, "
-              f"{args.students / wall:5.1f} submissions/s, {1000 * cpu / args.students:5.1f} CPU-ms per submission")
+              f"{args.students / wall:5.1f} submissions/s, {1000 * cpu / args.students:5.1f} CPU-ms per submission, "
+              f"{wall / args.students / numpy:4.2f} numpy imports of wall per submission")
 
 
 if __name__ == "__main__":

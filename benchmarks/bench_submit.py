@@ -1,47 +1,54 @@
-"""How long ``grade submit`` takes on the hw2_affine reference, and where the time goes.
+"""How long ``grade submit`` takes on the hw2_affine reference, against a bare numpy import, and where the time goes.
 
-Run:  python benchmarks/bench_submit.py [--runs 9]
+Run:  python benchmarks/bench_submit.py [--runs 15]
 
-It times, as medians over several runs:
-  * the whole command, ``python -m grader.cli submit <reference> --json FILE``,
-    in a fresh process each time (what a student waits for);
-  * its parts: a bare interpreter with numpy (the floor for any process that
-    grades numpy code), the CLI's own import, the child's start and import of
-    the submission, and the checks' round trips.
+It times, in a fresh process each, in alternating pairs (A B A B ...):
+  A  ``grade submit <reference> --json FILE`` (the installed ``grade`` script, what a student runs);
+  B  ``python -c "import numpy"`` in the same interpreter (the floor for any process that grades numpy code);
+and prints the medians of A, B and of the pair-by-pair ratio A/B, the load average before and after,
+then one run of ``grade submit --profile-timing``: each step's moment and share. A warm-up run first
+fills the caches a student's second run finds (the isolation probe, the view of the head start).
 
-Recorded 2026-11-23 on the project machine (2 cores, 24 GiB, x86_64 Linux,
-CPython 3.11.7, numpy 2.4.6), ``--runs 9``, with the real interpreter (pyenv's
-bash shim in front of the ``grade`` script adds about 0.2 s on this machine
-and is not the grader's), another job using about one core (load 1.3):
+Before (2026-12-04, the project machine: 2 cores AMD EPYC, 24 GiB, x86_64 Linux, CPython 3.11.7,
+numpy 2.4.6, namespaces as root; whole processes timed from outside, 9 pairs, load 1.0-1.2, another
+job using about one core; the grader's sources compiled to .pyc as an installed package has them):
 
-    grade submit (whole command, fresh process) median of 9:    557 ms
-      python + import numpy                               :    175 ms
-      python + grader CLI import (--version)              :    129 ms
-      child start + import of the submission              :    157 ms
-      grade_submission in process (child + 14 checks)     :    188 ms
+    grade submit    median 0.624-0.653 s wall
+    import numpy    median 0.116-0.153 s wall
+    ratio A/B       median 4.1-5.9 (issue: 5.3, 0.77 s against 0.14 s)
 
-What dominates: two interpreters that import numpy (the grader and the
-sandboxed child), about 350 ms of the 557. The rest is the grader's own imports
-(click, rich; site's .pth hooks cost 44 ms on this machine) and 40 round trips
-to the child (under 1 ms each). Earlier versions took 1.3 s: the child's
-output threads were joined while it was alive (0.5 s), and the child ran
-``site`` and the CLI imported the download stack (``requests``) needlessly.
-On an idle machine numpy's import is about 130 ms and the whole command is
-close to the 0.5 s target.
+    Where it went, one run (ms from the process's start): interpreter and site 30; the CLI's imports
+    (numpy, click, rich, the download stack through the progress bar: requests, 60 ms) 550; the manifest
+    and plug-in 10; the child's start (bubblewrap, an interpreter, numpy) 340, only then; its import and
+    the 14 items' 40 round trips 160; the result shown and written 20.
 
-Namespaces (2026-12-02, same machine): the whole command with the child under
-bubblewrap (PID, network, mount, IPC, UTS namespaces, seccomp, its own uid, a
-cgroup, a tmpfs working folder) against the last version without them
-(commit e54fcdb), timed as whole processes in 15 alternating pairs: median
-560 ms (511-594) against 569 ms (543-584), a paired wall ratio of 0.996
-(0.899-1.069). Starting bubblewrap costs a few ms. (The CPU figures of such a
-pairing do not compare: the namespaced child ends with its PID namespace and
-is never waited for by the command, so its CPU time is not counted to it.)
+After (2026-12-04, same machine, this script, --runs 15; the machine was shared with other jobs,
+load average 3.9-4.5 during the run, so the absolute times are about twice an idle machine's and
+the ratio is the figure to compare):
+
+    grade submit    median 848 ms wall
+    import numpy    median 286 ms wall
+    ratio A/B       median 3.17 (2.12-4.42)
+
+    The same pairing with the tools above, right after, load 4.5-5.8: the version before these
+    changes 5.09 (4.30-6.82, 1.41 s against 0.27 s), this one 3.17 (1.71-3.76, 0.85 s against 0.26 s).
+
+    Where it goes now (one --profile-timing run, ms from the process's start): interpreter and site
+    29; the head start's imports and the cached probe 53, then the early zygote is launched; the CLI's
+    imports 306 (numpy 40-50% of it, rich, click, the grader's modules), in parallel with the zygote
+    on the other core; manifest and plug-in 22; waiting for the zygote 23; the child forked and
+    checked (its uid and namespaces) 21; the submission's import, 40 round trips and the checks 107;
+    the result shown and written 19.
+
+What stands between this and the 2.0x asked for: the grader's own interpreter must import numpy
+(1.0x by itself) and then click, rich and the grader (about 0.6-1.0x more), and the checks' 40
+sequential round trips come after both; the child's start is no longer on the path.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -52,58 +59,44 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference" / "hw2_affine" / "solution.py"
+GRADE = Path(sys.executable).with_name("grade")
 
 
-def _median_seconds(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def _wall(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
-def _median_call(function, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def _load() -> str:
+    return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    sys.path.insert(0, str(ROOT))
-    from grader import assignments
-    from grader.assignments import module_name
-    from grader.grading import grade_submission
-    from grader.sandbox import Limits, SubprocessSession
-
     with tempfile.TemporaryDirectory() as folder:
         submission = Path(folder) / "homework2_affine_reference.py"
         shutil.copyfile(REFERENCE, submission)
-        result = Path(folder) / "result.json"
-        python = sys.executable
-        whole = _median_seconds([python, "-m", "grader.cli", "submit", str(submission), "--json", str(result)], runs)
-        floor = _median_seconds([python, "-c", "import numpy"], runs)
-        cli = _median_seconds([python, "-m", "grader.cli", "--version"], runs)
-
-        def start_child() -> None:
-            with SubprocessSession(submission, module_name=module_name(submission.name), limits=Limits()) as session:
-                session.load()
-
-        child = _median_call(start_child, runs)
-        hw = assignments.get("hw2_affine")
-        in_process = _median_call(lambda: grade_submission(submission, assignment=hw), runs)
-
-    print(f"grade submit (whole command, fresh process) median of {runs}: {whole * 1000:6.0f} ms")
-    print(f"  python + import numpy                               : {floor * 1000:6.0f} ms")
-    print(f"  python + grader CLI import (--version)              : {cli * 1000:6.0f} ms")
-    print(f"  child start + import of the submission              : {child * 1000:6.0f} ms")
-    print(f"  grade_submission in process (child + 14 checks)     : {in_process * 1000:6.0f} ms")
+        submit = [str(GRADE), "submit", str(submission), "--json", str(Path(folder) / "result.json")]
+        numpy = [sys.executable, "-c", "import numpy"]
+        load_before = _load()
+        _wall(submit)  # warm-up: the probe and the head start's view are cached, as on a student's second run
+        _wall(numpy)
+        pairs = [(_wall(submit), _wall(numpy)) for _ in range(runs)]
+        load_after = _load()
+        profiled = subprocess.run([*submit, "--profile-timing"], check=True, capture_output=True, text=True)
+    whole = statistics.median(a for a, _ in pairs)
+    floor = statistics.median(b for _, b in pairs)
+    ratios = sorted(a / b for a, b in pairs)
+    print(f"{runs} pairs, load average (1/5/15 min) {load_before} before, {load_after} after")
+    print(f"  grade submit (whole command, fresh process): median {whole * 1000:6.0f} ms")
+    print(f"  python -c 'import numpy'                   : median {floor * 1000:6.0f} ms")
+    print(f"  ratio, pair by pair                         : median {statistics.median(ratios):5.2f} "
+          f"(min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
+    print("where the time went, one run of grade submit --profile-timing:")
+    print("\n".join(f"  {line}" for line in profiled.stderr.splitlines() if line.strip()))
 
 
 if __name__ == "__main__":

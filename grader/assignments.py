@@ -11,6 +11,7 @@ are a plug-in: see ``grader.plugin``.
 from __future__ import annotations
 
 import ast
+import hashlib
 import fnmatch
 import re
 from dataclasses import dataclass, field
@@ -145,13 +146,34 @@ def _measured(raw: dict[str, Any], where: str) -> dict[str, Any]:
     return {"seconds": seconds, "measured_on": _require(raw, "measured_on", str, where)}
 
 
+_READ: dict[tuple[str, bytes], Assignment] = {}
+"""Manifests already read by this process, by path and content: a batch worker
+reads its assignment's once, not once per submission; an edited manifest is
+read again."""
+
+
 def load_manifest(folder: Path) -> Assignment:
     """Read and validate ``folder/assignment.toml``."""
     path = folder / MANIFEST
+    try:
+        text = path.read_bytes()
+    except OSError:
+        raise ConfigError(f"{folder} has no {MANIFEST}") from None
+    known = (str(path), hashlib.sha256(text).digest())
+    if known not in _READ:
+        _READ[known] = _validated(folder, path, text)
+    assignment = _READ[known]
+    if assignment.public_checks is not None and not (folder / assignment.public_checks).is_file():
+        raise ConfigError(f"{path}: public_checks names {assignment.public_checks!r}, which is not in {folder}")
+    return assignment
+
+
+def _validated(folder: Path, path: Path, text: bytes) -> Assignment:
     where = str(path)
-    if not path.is_file():
-        raise ConfigError(f"{folder} has no {MANIFEST}")
-    data = toml.read(path)
+    try:
+        data = toml.loads(text.decode("utf-8"))
+    except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ConfigError(f"{where}: schema_version {version!r} is not supported (this grader reads {SCHEMA_VERSION})")
@@ -189,8 +211,6 @@ def load_manifest(folder: Path) -> Assignment:
     )
     if not 0.0 <= assignment.adaptation_penalty <= 1.0:
         raise ConfigError(f"{where}: adaptation_penalty must be between 0 and 1")
-    if assignment.public_checks is not None and not (folder / assignment.public_checks).is_file():
-        raise ConfigError(f"{where}: public_checks names {assignment.public_checks!r}, which is not in {folder}")
     if assignment.id != folder.name:
         raise ConfigError(f"{where}: id {assignment.id!r} differs from its folder name {folder.name!r}")
     if assignment.default_profile not in profiles:

@@ -10,11 +10,14 @@ the same package with the same dependencies and extras.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 DISTRIBUTION = "grade"
 STUDENT_EXTRA = "student"
@@ -47,7 +50,7 @@ def install_argument(folder: str) -> str:
 
 def pyproject_from_metadata() -> str:
     """A ``pyproject.toml`` that builds the installed distribution again."""
-    meta = importlib.metadata.distribution(DISTRIBUTION)
+    meta = _installed()
     required: list[str] = []
     extras: dict[str, list[str]] = {}
     for line in meta.metadata.get_all("Requires-Dist") or []:
@@ -72,13 +75,19 @@ def requirements(*extras: str) -> list[str]:
     """The installed grader's own requirements and those of ``extras``, as
     ``Requires-Dist`` says them (markers kept): what a bundle's
     requirements.txt lists."""
-    meta = importlib.metadata.distribution(DISTRIBUTION)
+    meta = _installed()
     found = []
     for line in meta.metadata.get_all("Requires-Dist") or []:
         requirement, extra = split_extra(line)
         if extra is None or extra in extras:
             found.append(requirement)
     return found
+
+
+def _installed() -> importlib.metadata.Distribution:
+    import importlib.metadata  # 20 ms (the email package): only the commands that build a release need it
+
+    return importlib.metadata.distribution(DISTRIBUTION)
 
 
 def _field(meta: importlib.metadata.Distribution, name: str) -> str | None:

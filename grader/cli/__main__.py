@@ -1,5 +1,5 @@
 """``python -m grader.cli``: the same as the ``grade`` command."""
 
-from grader.cli import main
+from grader.launch import main
 
-main(prog_name="grade")
+main()

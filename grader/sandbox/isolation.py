@@ -190,6 +190,32 @@ def choose(mode: Mode) -> Available:
     return found
 
 
+CHILD_NAMESPACES = ("pid", "net", "mnt", "ipc", "uts")
+"""The namespaces a namespaced child must not share with the grader."""
+
+
+def not_isolated(available: Available, ready: dict[str, object], uid: int | None) -> str | None:
+    """Why a started child is not isolated as ``available`` says (None: it is),
+    from what it reported of itself before any student code ran: each of its
+    namespaces other than the grader's, and the uid it dropped to. Whatever
+    a cache said of this machine, a child without them is refused here."""
+    if uid is not None and ready.get("uid") != uid:
+        return f"it runs as uid {ready.get('uid')!r}, not its own unprivileged uid {uid}"
+    if available.level != "namespaces":
+        return None
+    theirs = ready.get("namespaces")
+    if not isinstance(theirs, dict):
+        return "it did not say which namespaces it is in"
+    for name in CHILD_NAMESPACES:
+        try:
+            ours = os.readlink(f"/proc/self/ns/{name}")
+        except OSError:
+            ours = None
+        if not isinstance(theirs.get(name), str) or theirs.get(name) == ours:
+            return f"it shares the grader's {name} namespace ({theirs.get(name)!r})"
+    return None
+
+
 def child_uid(counter: int) -> int:
     """A uid for one child of this grader process: distinct from every other
     child running at the same time (per-uid process limits count per child)."""

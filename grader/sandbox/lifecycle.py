@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from grader import timing
 from grader.errors import SandboxError
 from grader.sandbox import bubblewrap
 from grader.sandbox import forking
@@ -158,6 +159,13 @@ class ChildLifecycle(StudentSession):
                     return self._start()
             raise SandboxError("the grader's child process failed to start (no student code had run yet): "
                                + (child.stderr.text().strip()[-2000:] or "it printed nothing"))
+        problem = isolation_mode.not_isolated(self.available, ready, self._uid)
+        if problem is not None:
+            child.kill()
+            isolation_mode.forget()
+            raise SandboxError(f"refusing to run the submission: its child process is not isolated as the grader "
+                               f"expected ({self.available.level}): {problem}")
+        timing.mark("the child is ready: isolated as expected, no student code run yet")
         if zygote is not None:
             self.capped = zygote.capped
         elif self.available.root:

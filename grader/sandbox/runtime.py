@@ -8,8 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import Any
 
 from grader import paths
 
@@ -24,6 +23,8 @@ def matplotlib_config() -> str | None:
     folder = paths.tool_cache_dir() / "matplotlib"
     if any(folder.glob("fontlist-*.json")):
         return str(folder)
+    from filelock import FileLock, Timeout  # only the first run builds it
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with FileLock(str(folder) + ".lock", timeout=120):
@@ -52,8 +53,26 @@ def library_roots() -> tuple[Path, ...]:
     return tuple(Path(root).resolve() for root in sorted(roots) if root)
 
 
+_FOUND: dict[tuple[Any, ...], list[str]] = {}
+
+
 def library_path(deny: tuple[str, ...] = (), roots: tuple[Path, ...] | None = None,
                  startup: Path | None = None) -> list[str]:
+    """``child_library_path``, worked out once per process for the same
+    question (a batch worker asks it for every submission, each time with the
+    same sys.path, working folder and denied folders)."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        here = None
+    question = (deny, roots, startup, tuple(sys.path), here, tuple(sys.argv[:1]))
+    if question not in _FOUND:
+        _FOUND[question] = child_library_path(deny, roots, startup)
+    return list(_FOUND[question])
+
+
+def child_library_path(deny: tuple[str, ...] = (), roots: tuple[Path, ...] | None = None,
+                       startup: Path | None = None) -> list[str]:
     """The grader's library folders (stdlib, site-packages, what .pth files
     add) for the child, and nothing else of its sys.path: not the folder the
     interpreter started from (``python -m`` puts the current folder first, and

@@ -14,6 +14,7 @@ library only.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -149,12 +150,33 @@ def encode_frame(header: dict[str, Any], value: Any = None) -> bytes:
         raw = json.dumps(header).encode("utf-8")
     parts = [MAGIC, struct.pack(">I", len(raw)), raw, struct.pack(">I", len(encoder.arrays))]
     for array in encoder.arrays:
-        buffer = io.BytesIO()
-        np.lib.format.write_array(buffer, array, allow_pickle=False)
-        blob = buffer.getvalue()
+        blob = _npy_bytes(array)
         parts.append(struct.pack(">Q", len(blob)))
         parts.append(blob)
     return b"".join(parts)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    """``array`` (C-contiguous) as ``np.save`` writes it, byte for byte: the
+    header numpy makes for its dtype and shape (made once for each), then
+    the data."""
+    descr = np.lib.format.dtype_to_descr(array.dtype)
+    try:
+        if not isinstance(descr, str):  # a structured dtype (never sent: described instead)
+            raise ValueError(descr)
+        header = _npy_header(descr, array.shape)
+    except ValueError:  # or a header too long for format 1.0: numpy's own choice of version
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    return header + array.tobytes()
+
+
+@functools.lru_cache(maxsize=1024)
+def _npy_header(descr: str, shape: tuple[int, ...]) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
 
 
 def _read_exact(stream: BinaryIO, size: int) -> bytes:
@@ -230,11 +252,46 @@ def read_frame(stream: BinaryIO, *, allow_files: bool = False,
     return header
 
 
+_NPY_1_0 = b"\x93NUMPY\x01\x00"
+
+
 def _load_array(blob: bytes) -> np.ndarray:
+    """A ``.npy`` blob as ``np.load(..., allow_pickle=False)`` reads it. A
+    format 1.0 header is parsed by numpy once for each distinct header (its
+    parser, ``ast.literal_eval``, is most of the cost of a small array), and
+    the data must fill the shape it declares."""
+    if blob[:8] != _NPY_1_0 or len(blob) < 10:
+        return _checked(_np_load(blob))
+    end = 10 + int.from_bytes(blob[8:10], "little")
+    shape, fortran, dtype = _npy_layout(blob[:end])
+    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None:
+        raise WireError("array blob has a dtype that is not allowed")
+    count = math.prod(shape)
+    data = blob[end:end + count * dtype.itemsize]
+    if len(data) < count * dtype.itemsize:
+        raise WireError("array blob is not a valid .npy: its data is shorter than its shape")
+    flat = np.frombuffer(bytearray(data), dtype=dtype, count=count) if count else np.empty(0, dtype=dtype)
+    return flat.reshape(shape[::-1]).transpose() if fortran else flat.reshape(shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def _npy_layout(header: bytes) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    stream = io.BytesIO(header)
     try:
-        array = np.load(io.BytesIO(blob), allow_pickle=False)
+        np.lib.format.read_magic(stream)
+        return np.lib.format.read_array_header_1_0(stream)
     except Exception as exc:
         raise WireError(f"array blob is not a valid .npy: {exc}") from None
+
+
+def _np_load(blob: bytes) -> Any:
+    try:
+        return np.load(io.BytesIO(blob), allow_pickle=False)
+    except Exception as exc:
+        raise WireError(f"array blob is not a valid .npy: {exc}") from None
+
+
+def _checked(array: Any) -> np.ndarray:
     if not isinstance(array, np.ndarray) or array.dtype.kind not in ALLOWED_KINDS:
         raise WireError("array blob has a dtype that is not allowed")
     return array

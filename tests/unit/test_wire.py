@@ -138,3 +138,37 @@ def test_a_header_field_holding_nan_travels():
     buffer.seek(0)
     frame = wire.read_frame(buffer)
     assert frame["value"] == 1.0 and np.isnan(frame["records"]["wandb"][0]["rows"][0]["loss"])
+
+
+NPY_CASES = [np.arange(6.0).reshape(2, 3), np.zeros((3, 1)), np.array(2.5), np.zeros((0, 4)), np.array([True, False]),
+             np.arange(5, dtype=np.int8), np.arange(3, dtype=">f8"), np.arange(4, dtype=np.uint64).reshape(2, 2),
+             np.ones((2, 3, 4), dtype=np.float32), np.zeros((1,) * 40)]
+
+
+@pytest.mark.parametrize("array", NPY_CASES, ids=lambda a: f"{a.dtype.str}{a.shape}")
+def test_arrays_travel_as_np_save_writes_them_and_come_back_as_np_load_reads_them(array):
+    saved = io.BytesIO()
+    np.lib.format.write_array(saved, array, allow_pickle=False)
+    assert wire._npy_bytes(array) == saved.getvalue()
+    loaded = np.load(io.BytesIO(saved.getvalue()), allow_pickle=False)
+    mine = wire._load_array(saved.getvalue())
+    assert mine.dtype == loaded.dtype and mine.shape == loaded.shape and mine.flags.writeable
+    assert np.array_equal(mine, loaded)
+
+
+def test_a_fortran_order_npy_is_read_in_its_order():
+    array = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    saved = io.BytesIO()
+    np.lib.format.write_array(saved, array, allow_pickle=False)
+    assert np.array_equal(wire._load_array(saved.getvalue()), array)
+
+
+@pytest.mark.parametrize("blob", [
+    wire._npy_bytes(np.arange(4.0))[:-1],  # data shorter than its shape
+    wire._npy_bytes(np.arange(4.0)).replace(b"'<f8'", b"'|O8'"),  # objects: would need pickle
+    wire._npy_bytes(np.arange(4.0)).replace(b"'<f8'", b"'<U2'"),  # a dtype the wire does not carry
+    wire._npy_bytes(np.arange(4.0)).replace(b"(4,)", b"(4,,"),  # a header that is not a literal
+], ids=["short", "object", "unicode", "garbled"])
+def test_a_malformed_npy_blob_is_refused(blob):
+    with pytest.raises(wire.WireError):
+        wire._load_array(blob)
