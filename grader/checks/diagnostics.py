@@ -19,6 +19,8 @@ _REMOVED_NUMPY = {
     "in1d": "np.isin", "trapz": "np.trapezoid", "mat": "np.asarray", "msort": "np.sort(a, axis=0)",
 }
 SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+DATA_DOWNLOADERS = ("keras", "tensorflow", "tensorflow_datasets", "torchvision", "mnist", "emnist")
+"""Modules whose only use in these homeworks is downloading MNIST."""
 
 
 def explain(error: StudentError) -> str:
@@ -50,7 +52,7 @@ def explain(error: StudentError) -> str:
     if error.exc_type == "FileNotFoundError":
         return (f"{where}tried to open a file that is not there when grading ({message}). "
                 "The grader passes data to your functions; load files only under `if __name__ == \"__main__\":`.")
-    if error.exc_type == "RefusedByGrader":
+    if error.exc_type in ("RefusedByGrader", "NetworkRefused", "TestSetWithheld"):
         return f"{where}{message}."
     return error.describe()
 
@@ -67,6 +69,11 @@ def _missing_module(name: str) -> str:
                 f"install {distribution.install_argument('./grader-source')}) and grade again.")
     if top in installed:
         return f"imports {name!r}, which {top} does not have (check the module's name)."
+    if top in DATA_DOWNLOADERS:
+        return (f"imports the module {name!r}, which is not available for grading; its datasets would be "
+                "downloaded, and grading runs without network access. The grader hands over the course's data "
+                "files instead: np.load them by the course's file names (e.g. np.load(\"mnist_train_images.npy\")), "
+                "from any folder.")
     return (f"imports the module {name!r}, which is not available for grading (available: "
             f"{', '.join(installed)} and the standard library).")
 
