@@ -6,7 +6,7 @@ See docs/datasets.md for the cache layout and lock format."""
 from __future__ import annotations
 
 from grader.datasets.cache import LocalDataset
-from grader.datasets.derived import derived
+from grader.datasets.derived import course_named, derived
 from grader.datasets.download import Downloader, RetryPolicy
 from grader.datasets.manifest import DatasetSpec, FileSpec, UnknownDatasetError, load_spec, manifest_names
 from grader.datasets.progress import NullProgress, Progress
@@ -15,7 +15,7 @@ from grader.datasets.subset import METHODS as SUBSET_METHODS
 from grader.datasets.subset import Subset, subset
 
 __all__ = [
-    "DatasetSpec", "Downloader", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress", "Progress",
+    "DatasetSpec", "Downloader", "course_named", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress", "Progress",
     "RetryPolicy", "SUBSET_METHODS", "Subset", "UnknownDatasetError", "available",
     "ensure", "fix_commands", "import_idx", "load_spec", "manifest_names", "missing_reason", "subset",
     "verify",
