@@ -101,8 +101,8 @@ def run_search(ctx: CheckContext, spec: Search, run: Run) -> SearchRecord:
     opened = course_files_read(found.records.get("course_data"))
     if opened:
         ctx.note(f"{name} loads the course's data by file name ({opened}): the grader handed over its own copies "
-                 "of those files (the training data and the validation split it grades with, wherever your code "
-                 "looked for them); the test files are never handed over.")
+                 "of those files, the data it grades with, wherever your code looked for them; the test files are "
+                 "never handed over.")
     run.after(found)
     chosen = run.choose(found)[0] if found.ok and found.problem is None else None
     timeout = run.timeout(chosen) if run.timeout else \
