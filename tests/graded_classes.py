@@ -22,9 +22,9 @@ CLASSES = {
     # assignment -> (folders of tests/data/submissions, prefix of the text/ files that belong to it, dataset)
     "hw2_affine": (["hw2_affine"], "homework2_affine", None),
     "hw3_label_smoothing": (["hw3_label_smoothing"], "homework3", None),
-    "hw2_softmax": (["hw2_softmax"], "homework2_softmax", "fashion"),
+    "hw2_softmax": (["hw2_softmax", "hw2_softmax_round2"], "homework2_softmax", "fashion"),
     "gd_shallow": (["gd_shallow"], "gd_shallow", "fashion"),
-    "hw6_mnist": (["hw6", "hw6_wild", "hw6_round2"], "homework6", "mnist"),
+    "hw6_mnist": (["hw6", "hw6_wild", "hw6_round2", "hw6_round2d"], "homework6", "mnist"),
 }
 STUB_NAMES = {"hw6_mnist": "homework6_{}.py"}
 """The name a copy of the stub or the reference takes where the stub's own name fits no file pattern."""

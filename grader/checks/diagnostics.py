@@ -40,6 +40,8 @@ def library_change(code: str, message: str | None = None) -> str | None:
             name = found.group(1)
             return changed.format(name, name[len("seaborn"):])
     return None
+DATA_DOWNLOADERS = ("keras", "tensorflow", "tensorflow_datasets", "torchvision", "mnist", "emnist")
+"""Modules whose only use in these homeworks is downloading MNIST."""
 
 
 def explain(error: StudentError) -> str:
@@ -77,7 +79,7 @@ def explain(error: StudentError) -> str:
     if error.exc_type == "FileNotFoundError":
         return (f"{where}tried to open a file that is not there when grading ({message}). "
                 "The grader passes data to your functions; load files only under `if __name__ == \"__main__\":`.")
-    if error.exc_type == "RefusedByGrader":
+    if error.exc_type in ("RefusedByGrader", "NetworkRefused", "TestSetWithheld"):
         return f"{where}{message}."
     return error.describe()
 
@@ -94,6 +96,11 @@ def _missing_module(name: str) -> str:
                 f"install {distribution.install_argument('./grader-source')}) and grade again.")
     if top in installed:
         return f"imports {name!r}, which {top} does not have (check the module's name)."
+    if top in DATA_DOWNLOADERS:
+        return (f"imports the module {name!r}, which is not available for grading; its datasets would be "
+                "downloaded, and grading runs without network access. The grader hands over the course's data "
+                "files instead: np.load them by the course's file names (e.g. np.load(\"mnist_train_images.npy\")), "
+                "from any folder.")
     return (f"imports the module {name!r}, which is not available for grading (available: "
             f"{', '.join(installed)} and the standard library).")
 

@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from grader.datasets.cache import LocalDataset
-from grader.datasets.derived import derived
+from grader.datasets.derived import course_named, derived
 from grader.datasets.manifest import DatasetSpec, FileSpec, UnknownDatasetError, load_spec, manifest_names
 from grader.datasets.progress import NullProgress, Progress
 from grader.datasets.subset import METHODS as SUBSET_METHODS
@@ -29,7 +29,7 @@ _LAZY = {"Downloader": "download", "RetryPolicy": "download", "FileStatus": "sto
          "verify": "store"}
 
 __all__ = [
-    "DatasetSpec", "Downloader", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress", "Progress",
+    "DatasetSpec", "Downloader", "course_named", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress", "Progress",
     "RetryPolicy", "SUBSET_METHODS", "Subset", "UnknownDatasetError", "available",
     "ensure", "fix_commands", "import_idx", "load_spec", "manifest_names", "missing_reason", "subset",
     "verify",

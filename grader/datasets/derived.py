@@ -6,11 +6,14 @@ A derived file lives under ``<data_dir>/<name>/derived/``, named after its key
 and the first 12 hex digits of the sha256 of every source file it was built
 from, so a refreshed dataset never reuses a stale one. It is written
 atomically under the dataset lock: concurrent graders build it once.
+``course_named`` gives a handed-over file the course's own file name.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -44,3 +47,23 @@ def derived(ds: LocalDataset, key: str, build: Callable[[], np.ndarray],
                     np.save(handle, np.ascontiguousarray(build()), allow_pickle=False)
                 cache.commit(tmp, path)
     return path
+
+
+def course_named(ds: LocalDataset, path: Path, name: str) -> Path:
+    """``path`` under the course's file name ``name`` (a hard link, or a copy
+    where links cannot be made), so the child finds a handed-over file by the
+    name the course's code loads it by: ``<data_dir>/<name>/course/<stem of
+    path>/<name>``. A file already so named is itself."""
+    if path.name == name:
+        return path
+    target = ds.root / "course" / path.stem / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(path, tmp)
+        except OSError:
+            shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return target

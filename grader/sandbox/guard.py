@@ -19,6 +19,11 @@ class RefusedByGrader(PermissionError):
     those keeps working) the grader can tell from the system's own."""
 
 
+class NetworkRefused(RefusedByGrader):
+    """A refused connection or name lookup: mostly a download of the course's
+    data, which the grader hands over instead (the harness says so)."""
+
+
 FILE_BYTES = 1 << 30
 """The largest file the child may write (a disk fill stops there)."""
 OPEN_FILES = 256
@@ -184,9 +189,10 @@ def install_audit_hook(deny: list[str], allow: set[str], workdir: str | None = N
             if denied(real):
                 raise RefusedByGrader(f"the grader does not let submissions list {target!r}")
         elif event == "socket.__new__" and len(args) > 1 and args[1] in _INET_FAMILIES:
-            raise RefusedByGrader("the grader does not allow network access (socket.__new__)")
+            raise NetworkRefused("the grader does not allow network access (socket.__new__)")
         elif event in _BLOCKED_EVENTS:
-            raise RefusedByGrader(f"the grader does not allow {_BLOCKED_EVENTS[event]} ({event})")
+            refused = NetworkRefused if _BLOCKED_EVENTS[event] == "network access" else RefusedByGrader
+            raise refused(f"the grader does not allow {_BLOCKED_EVENTS[event]} ({event})")
 
     def foreign_process(real: str) -> bool:
         """/proc/<pid>/... of another process (the grader's environment, memory, descriptors)."""

@@ -74,8 +74,16 @@ class Harness:
         except BaseException:
             message = "<the exception's message could not be read>"
         trace = "".join(traceback.format_list(mine[-8:]))
+        try:
+            refused = _network_refusal(exc)
+            if refused is not None:  # urllib, requests... wrap it: say what happened, and what to do instead
+                message = (f"tried to download data ({type(exc).__name__}: {refused}); grading runs without "
+                           f"network access, and the grader hands over the course's data instead: "
+                           f"{self.patches.data_example()} (from any folder)")
+        except Exception:  # a student's exception whose attributes raise: reported as it is
+            refused = None
         return {
-            "exc_type": type(exc).__name__,
+            "exc_type": "NetworkRefused" if refused is not None else type(exc).__name__,
             "message": message[:2000],
             "line": line if isinstance(line, int) else None,
             "trace": trace[-4000:],
@@ -175,6 +183,22 @@ class Harness:
             self.send({"id": request["id"], "ok": False, "error": self.error_info(exc)})
 
 
+def _network_refusal(exc: BaseException) -> BaseException | None:
+    """The guard's refusal of a connection, if ``exc`` is one or wraps one
+    (as a cause, a context or urllib's ``reason``)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo and len(seen) < 50:
+        found = todo.pop()
+        if not isinstance(found, BaseException) or id(found) in seen:
+            continue
+        seen.add(id(found))
+        if type(found).__name__ == "NetworkRefused":
+            return found
+        todo += [found.__cause__, found.__context__, getattr(found, "reason", None), *found.args[:2]]
+    return None
+
+
 class Prepared:
     """What every child needs before its submission: the harness's siblings,
     numpy and the assignment's preloaded modules, imported once. A zygote
@@ -225,7 +249,7 @@ def start(config: dict[str, Any], prepared: Prepared, seccomp: bytes | None = No
         guard.filter_syscalls(seccomp)
     guard.set_limits(config)
     identity = who_am_i()
-    prepared.patches.install(config["submission"])
+    prepared.patches.install(config["submission"], config.get("allow", []))
     workdir = config["workdir"]
     os.chdir(workdir)
     sys.path[:] = [workdir] + [p for p in sys.path if p and Path(p).resolve() != _HERE]

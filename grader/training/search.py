@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
+from grader.checks.coerce import quoted
 from grader.checks.signature import plan_call
 from grader.rubric import Outcome
+from grader.training.bundles import bundled
 from grader.training.replay import checked_search, epochs_of, tolerance_ce
 from grader.training.settings import best, distinct, returned_choice
 from grader.training.trials import SearchRecord, Trial, data_globals, mark_chosen, record_search
@@ -79,7 +81,11 @@ def run_search(ctx: CheckContext, spec: Search, run: Run) -> SearchRecord:
     """The search recorded, its chosen trial replayed; a record whose ``problem``
     says why it could not be run at all."""
     name = run.name
-    plan = plan_call(ctx.signature(name), dict(run.values), what=name, expected=spec.signature)
+    bundle = bundled(ctx.signature(name), run.values, source=ctx.source, function=name)
+    plan = bundle[0] if bundle else plan_call(ctx.signature(name), dict(run.values), what=name,
+                                              expected=spec.signature)
+    if bundle:
+        ctx.note(bundle[1] + ".")
     if plan.problem:
         return SearchRecord(name, (), problem=Outcome(0.0, plan.problem, hint=f"use {spec.signature}"))
     scoped = data_globals(plan, run.values)
@@ -92,6 +98,11 @@ def run_search(ctx: CheckContext, spec: Search, run: Run) -> SearchRecord:
                           graded_on=spec.graded_on)
     if found.stopped and found.trials:
         ctx.note(found.stopped.rstrip(".") + ".")
+    opened = course_files_read(found.records.get("course_data"))
+    if opened:
+        ctx.note(f"{name} loads the course's data by file name ({opened}): the grader handed over its own copies "
+                 "of those files, the data it grades with, wherever your code looked for them; the test files are "
+                 "never handed over.")
     run.after(found)
     chosen = run.choose(found)[0] if found.ok and found.problem is None else None
     timeout = run.timeout(chosen) if run.timeout else \
@@ -100,6 +111,15 @@ def run_search(ctx: CheckContext, spec: Search, run: Run) -> SearchRecord:
     return checked_search(ctx, found, chosen, spied=spec.train, values=values, read=run.read, evaluate=figures,
                           metric=VAL_CE, tolerance=tolerance_ce, timeout=timeout,
                           vector=lambda t: spec.vector(t.result))
+
+
+def course_files_read(found: Any) -> str:
+    """The child's record of the course files it read by name (``path asked for -> file``), as a note's words.
+    The child can forge it: only well-formed pairs of short texts are shown."""
+    pairs = [pair for pair in found if isinstance(pair, list) and len(pair) == 2 and all(
+        isinstance(part, str) for part in pair)] if isinstance(found, list) else []
+    return "; ".join(f"{quoted(asked, 120)} as {quoted(name, 60)}" if asked != name else quoted(name, 60)
+                     for asked, name in pairs[:8])
 
 
 def settings_tried_outcome(found: SearchRecord, *, train: str, wanted: int, effective: tuple[int, list[str]],

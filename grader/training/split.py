@@ -2,14 +2,16 @@
 split carved from the dataset's training file (images rescaled, labels
 one-hot, and as class numbers where a homework's students may want them;
 stratified with seed 0), or the dataset's own validation split as it is
-stored; optionally a stratified subset of the training data to train on. The
-test split never becomes a child file: only the grader loads it (``test_set``)."""
+stored; optionally a stratified subset of the training data to train on; and the
+training part again under the course's file names, for the files that load
+their own data. The test split never becomes a child file: only the grader
+loads it (``test_set``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -32,10 +34,14 @@ class SplitFiles:
     description: str
     train_index: Path | None = None
     val_index: Path | None = None
+    course: tuple[Path, ...] = ()
+    """The training (and a stored validation) part again under the course's file names, as the
+    course's files hold them (``mnist_train_images.npy``): what a file's own ``np.load`` gets."""
 
     def all(self) -> list[Path]:
         index = [self.train_index, self.val_index] if self.train_index and self.val_index else []
-        return [self.train_images, self.train_onehot, *index[:1], self.val_images, self.val_onehot, *index[1:]]
+        return [self.train_images, self.train_onehot, *index[:1], self.val_images, self.val_onehot, *index[1:],
+                *self.course]
 
 
 @dataclass(frozen=True)
@@ -94,21 +100,32 @@ class Split:
         low, high = self.offset, 1 + self.offset
         description = (f"{subset}training file less a stratified validation split of {len(val):,} (seed 0): "
                        f"{len(train):,} training images, pixels scaled to [{low:g}, {high:g}], labels one-hot")
+        # The course's own training file holds these rows too: as stored (pixels 0..255, labels as stored).
+        course = tuple(datasets.course_named(ds, datasets.derived(
+            ds, f"{self.key}{part}-train-course-{kind}", _rows(ds, kind, train), [("train", kind)]),
+            ds.spec.file("train", kind).file) for kind in ("images", "labels"))
         return SplitFiles(train_files[0], train_files[1], val_files[0], val_files[1], len(train), len(val),
-                          description, train_files[2], val_files[2])
+                          description, train_files[2], val_files[2], course)
 
     def _stored(self, ds: Any, settings: Any) -> SplitFiles:
         from grader import datasets
 
         n_val = len(ds.load(self.validation, "labels"))
         val = (ds.path(self.validation, "images"), ds.path(self.validation, "labels"))
+
+        def course(*train: Path) -> tuple[Path, ...]:
+            return tuple(datasets.course_named(ds, path, ds.spec.file(split, kind).file) for path, (split, kind)
+                         in zip((*train, *val), [(s, k) for s in ("train", self.validation) for k in ("images", "labels")]))
+
         if settings.train_subset:
             sub = datasets.subset(ds, "train", size=settings.train_subset, method="stratified", seed=0)
             n_sub = len(np.load(sub.labels_path, mmap_mode="r"))
-            return SplitFiles(sub.images_path, sub.labels_path, *val, n_sub, n_val, sub.description)
+            return SplitFiles(sub.images_path, sub.labels_path, *val, n_sub, n_val, sub.description,
+                              course=course(sub.images_path, sub.labels_path))
         n = len(ds.load("train", "labels"))
         return SplitFiles(ds.path("train", "images"), ds.path("train", "labels"), *val, n, n_val,
-                          f"{self.dataset}/train: all {n:,} examples")
+                          f"{self.dataset}/train: all {n:,} examples",
+                          course=course(ds.path("train", "images"), ds.path("train", "labels")))
 
     def _images(self, ds: Any, rows: np.ndarray) -> np.ndarray:
         scaled = np.asarray(ds.load("train", "images"), np.float32)[rows] / np.float32(255)
@@ -132,6 +149,11 @@ class Split:
         X = X / 255.0 if np.asarray(images).dtype.kind in "ui" else X
         Y = labels.astype(np.float64) if labels.ndim == 2 else np.eye(self.classes)[labels]
         return (X + self.offset if self.offset else X), Y
+
+
+def _rows(ds: Any, kind: str, rows: np.ndarray) -> Callable[[], np.ndarray]:
+    """The training file's ``kind`` at ``rows``, as stored."""
+    return lambda: np.asarray(ds.load("train", kind))[rows]
 
 
 def handed_over(data: SplitData, *, index_labels: bool = False) -> dict[str, Any]:
