@@ -29,7 +29,8 @@ _LAZY = {"Downloader": "download", "RetryPolicy": "download", "FileStatus": "sto
          "verify": "store"}
 
 __all__ = [
-    "DatasetSpec", "Downloader", "course_named", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress", "Progress",
+    "DatasetSpec", "Downloader", "course_named", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress",
+    "Progress",
     "RetryPolicy", "SUBSET_METHODS", "Subset", "UnknownDatasetError", "available",
     "ensure", "fix_commands", "import_idx", "load_spec", "manifest_names", "missing_reason", "subset",
     "verify",
