@@ -25,6 +25,15 @@ def pack_unpack(ctx: CheckContext) -> Outcome:
     found_layout = state.layout_for(hidden)
     layout = found_layout.layout
     if not found_layout.read:
+        packed = ctx.session.call("pack", np.zeros((hidden, 784)), np.zeros(hidden), np.zeros((10, hidden)),
+                                  np.zeros(10))
+        if packed.ok and isinstance(packed.value, (dict, list, tuple)):
+            kind = type(packed.value).__name__
+            return Outcome(0.0, f"pack returned a {kind} of the blocks, not one vector w: the stub's pack "
+                                "concatenates the flattened W1, b1, W2, b2 into one vector, which fCE, gradCE and "
+                                "train take (the grader builds and reads w that way)",
+                           hint="pack: return np.concatenate([W1.ravel(), b1, W2.ravel(), b2]); unpack cuts w back "
+                                "into the 4 blocks", mistakes=("unpack",))
         probe = ctx.session.call("unpack", np.zeros(size_for(hidden)))
         if not probe.ok:
             return call_failed(probe, signature=FUNCTIONS["unpack"])
