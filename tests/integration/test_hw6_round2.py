@@ -10,7 +10,9 @@ there are two.
 * ``fCE(X, Y, W1, b1, W2, b2)``, blocks as separate arguments: passed the blocks of w;
 * a regulariser in a module global (``ALPHA = 0.01``) or a default of any name
   (``weight=1e-3``): half the credit of the blocks it changes, the global or the
-  default named.
+  default named;
+* ``pack`` returning a dict of the blocks: not adapted (w is no vector the grader
+  can build), a.1 scores 0 saying what the stub's pack returns.
 
 Each row reads its items from the file's grade on the quick profile (the class
 graded once, ``tests/graded_classes.py``).
@@ -58,6 +60,9 @@ CASES = [
      {"a.2": "fCE includes a regularisation term by default (weight defaults to non-zero; correct with weight=0)",
       "a.5": "dW2 includes a regularisation term 0.001 * W2 (L2) by default (weight defaults to non-zero; correct "
              "with weight=0)"}, []),
+    ("pack_dict", {"a.1": (0, "failed")},
+     {"a.1": "pack returned a dict of the blocks, not one vector w: the stub's pack concatenates the flattened W1, "
+             "b1, W2, b2 into one vector"}, []),
 ]
 
 
