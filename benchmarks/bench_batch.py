@@ -54,10 +54,18 @@ about 40 to 23 ms and the zygote's and its children's from about 57 to 32 ms
 per distinct header instead of by ``np.load``'s ``ast.literal_eval`` for each
 of some 300 small arrays on each side, numpy.random imported once in the
 zygote instead of in every child, the manifest and the child's library path
-worked out once per worker. Not reached here: 30 submissions/s, which needs
-an idle machine to tell; what is left per submission is the 40-odd round
+worked out once per worker. What is left per submission is the 40-odd round
 trips of the checks (two processes waking each other), the checks' own work,
 and the fork, kill and IPC clean-up of each child.
+
+After, on an idle machine (2026-12-04 21:55, same machine, --runs 3, load
+average 1.5 before, 2.7 after; numpy import 87 ms in the same run):
+
+    warm zygotes (default)             200 files, --jobs 2: median  6.25 s wall,  32.0 submissions/s,  55.5 CPU-ms per submission, 0.36 numpy imports of wall per submission
+    --no-zygote (fresh sandbox each)   200 files, --jobs 2: median 16.95 s wall,  11.8 submissions/s, 150.8 CPU-ms per submission, 0.98 numpy imports of wall per submission
+
+against 18.4 submissions/s and 103 CPU-ms per submission on 12-02: 2 / 0.0555 s
+is 36 a second, so the two cores are still what limits it.
 """
 
 from __future__ import annotations

@@ -40,6 +40,18 @@ the ratio is the figure to compare):
     checked (its uid and namespaces) 21; the submission's import, 40 round trips and the checks 107;
     the result shown and written 19.
 
+On an idle machine (2026-12-04 21:54, same machine, --runs 15, load average 1.4-1.6):
+
+    grade submit    median 379 ms wall (0.62-0.65 s before these changes, idle)
+    import numpy    median 91 ms wall
+    ratio A/B       median 4.21 (4.07-4.59)
+
+    Where it goes (ms from the process's start): interpreter 26; head start 31, the early zygote
+    launched at 57; the CLI's imports and option parsing until 258, while the zygote starts on the
+    other core and is ready at 242 (bubblewrap, an interpreter, numpy, the harness: 185 ms, twice a
+    bare numpy import); manifest 5; the child forked from the zygote and checked 21; graded 40;
+    shown and written 10.
+
 What stands between this and the 2.0x asked for: the grader's own interpreter must import numpy
 (1.0x by itself) and then click, rich and the grader (about 0.6-1.0x more), and the checks' 40
 sequential round trips come after both; the child's start is no longer on the path.
