@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from grader.rubric import Outcome
 from grader.training import BUILTIN_PREFIX
+from grader.training.facts import pipeline_of
 from grader.training.fixed import learns
 from grader.training.search import VAL_ACC, VAL_CE, note_choice, settings_tried_outcome
 from grader.training.settings import best, distinct
@@ -21,11 +22,8 @@ if TYPE_CHECKING:
     from grader.training.pipeline import Pipeline
 
 
-
 def _pipeline(ctx: CheckContext) -> Pipeline:
-    found = ctx.plugin.pipeline
-    assert found is not None, "a training.* item in a homework whose plug-in declares no training pipeline"
-    return found
+    return pipeline_of(ctx)
 
 
 def fixed_learns(ctx: CheckContext) -> Outcome:

@@ -21,19 +21,20 @@ if TYPE_CHECKING:
     from grader.context import CheckContext
 
 
-def _pipeline(ctx: CheckContext) -> Any:
+def pipeline_of(ctx: CheckContext) -> Any:
+    """The homework's ``Pipeline`` (a training fact or item in a homework without one is the plug-in's bug)."""
     found = ctx.plugin.pipeline
-    assert found is not None, "a training fact in a homework whose plug-in declares no training pipeline"
+    assert found is not None, "a training fact or item in a homework whose plug-in declares no training pipeline"
     return found
 
 
 def data(ctx: CheckContext) -> SplitData:
-    return _pipeline(ctx).needs(_pipeline(ctx).split, "split").data(ctx)
+    return pipeline_of(ctx).needs(pipeline_of(ctx).split, "split").data(ctx)
 
 
 def handed(ctx: CheckContext) -> dict[str, Any]:
     """The data by role as the student's functions take it (``Pipeline.handed`` adapts it)."""
-    p = _pipeline(ctx)
+    p = pipeline_of(ctx)
     return p.handed(ctx, ctx.fact(data)) if p.handed else handed_over(ctx.fact(data))
 
 
@@ -43,7 +44,7 @@ def n_train(ctx: CheckContext) -> int:
 
 def fixed_run(ctx: CheckContext) -> FixedRun | Outcome:
     """The training function once at the profile's fixed setting (``Fixed.values``), scored on validation."""
-    spec, d = _pipeline(ctx).fixed, ctx.fact(data)
+    spec, d = pipeline_of(ctx).fixed, ctx.fact(data)
     values = dict(spec.values(ctx.settings))
     return run_fixed(ctx, spec, {**ctx.fact(handed), **values}, (d.val_X, d.val_Y), shown=shown(values),
                      description=d.files.description, epochs=values.get("epochs", 1))
@@ -51,7 +52,7 @@ def fixed_run(ctx: CheckContext) -> FixedRun | Outcome:
 
 def search(ctx: CheckContext) -> SearchRecord:
     """The search called once on the handed-over data, its training function spied on."""
-    p = _pipeline(ctx)
+    p = pipeline_of(ctx)
     spec = p.searched
     if not ctx.defines(spec.function):
         return SearchRecord(None, (), problem=spec.missing)
@@ -68,7 +69,7 @@ def test_figures(ctx: CheckContext) -> TestFigures | Outcome:
     """The search's chosen model on the test set, which only the grader loads;
     without a usable search, the fixed-setting run's model where the test set
     allows it (``TestSet.or_fixed``, said so)."""
-    p = _pipeline(ctx)
+    p = pipeline_of(ctx)
     t = p.test
     found = ctx.fact(p.search)
     usable = (lambda trial: not p.diverged(trial.figures.get(VAL_CE, math.nan))) if math.isfinite(p.diverged_ce) \
