@@ -99,10 +99,12 @@ def import_command(name: str, source: str, refresh: bool, data_dir: str | None) 
 @_data_dir_option
 def verify_command(names: tuple[str, ...], data_dir: str | None) -> None:
     """Re-check every cached file's shape, values and sha256; remove bad ones."""
+    from grader.datasets import store  # the download stack, only when it is used
+
     table = Table("dataset", "file", "status", "detail")
     failed = []
     for name in names or tuple(datasets.manifest_names()):
-        for status in datasets.verify(name, data_dir=data_dir, notify=_notify):
+        for status in store.verify(name, data_dir=data_dir, notify=_notify):
             table.add_row(name, status.file, "ok" if status.ok else "[red]FAILED[/]", status.message)
             if not status.ok:
                 failed.append(name)

@@ -21,19 +21,18 @@ from grader.datasets.subset import Subset, subset
 
 if TYPE_CHECKING:
     from grader.datasets.download import Downloader, RetryPolicy
-    from grader.datasets.store import (FileStatus, available, ensure, fix_commands, import_idx, missing_reason,
-                                       verify)
+    from grader.datasets.store import FileStatus, available, ensure, fix_commands, import_idx, missing_reason
 
 _LAZY = {"Downloader": "download", "RetryPolicy": "download", "FileStatus": "store", "available": "store",
-         "ensure": "store", "fix_commands": "store", "import_idx": "store", "missing_reason": "store",
-         "verify": "store"}
+         "ensure": "store", "fix_commands": "store", "import_idx": "store", "missing_reason": "store"}
+"""``verify`` is not among them: ``grader.datasets.verify`` is the checksums' module, and once it is
+imported the package's attribute of that name is the module; the cache's check is ``store.verify``."""
 
 __all__ = [
     "DatasetSpec", "Downloader", "course_named", "derived", "FileSpec", "FileStatus", "LocalDataset", "NullProgress",
     "Progress",
     "RetryPolicy", "SUBSET_METHODS", "Subset", "UnknownDatasetError", "available",
     "ensure", "fix_commands", "import_idx", "load_spec", "manifest_names", "missing_reason", "subset",
-    "verify",
 ]
 
 

@@ -21,6 +21,7 @@ from datasets_server import (
     assert_cache_clean, full_arrays, sha256, small_arrays, write_course,
 )
 from grader import datasets
+from grader.datasets import store
 from grader.datasets import RetryPolicy
 from grader.errors import ChecksumError, DownloadError, ValidationError
 
@@ -183,7 +184,7 @@ def test_a_cached_file_edited_in_place_is_caught_by_the_cheap_check_and_verify(c
     data[-1] = 0 if data[-1] else 1
     path.write_bytes(bytes(data))
     assert datasets.available("mnist", data_dir=course.data_dir, manifests_dir=course.manifests) is None
-    statuses = {s.file: s for s in datasets.verify("mnist", data_dir=course.data_dir,
+    statuses = {s.file: s for s in store.verify("mnist", data_dir=course.data_dir,
                                                      manifests_dir=course.manifests, notify=print)}
     assert not statuses[TRAIN_IMAGES].ok and "differs from the lock" in statuses[TRAIN_IMAGES].message
     assert not path.exists()

@@ -124,6 +124,7 @@ def test_a_matlab_style_script_is_graded_on_what_it_does(quick_grades):
     assert tests["2.1"].score == 2 and tests["2.2"].score == 2 and tests["2.3"].score == 4
     assert tests["2.6"].score > 5 and tests["3.1"].score == 6
     notes = " ".join(report.notes)
-    for piece in ("tried to open a file that is not there", "f takes one number at a time",
+    # its top-level np.load of the course's files now finds the handed-over copies, so the script runs
+    for piece in ("f takes one number at a time",
                   'a dict {"W1": (H, 784), "b1", "W2", "b2"}', "train_shallow W1 stored as (H, 784)"):
         assert piece in notes, (piece, report.notes)
