@@ -129,8 +129,9 @@ COURSE_FILE = re.compile(r"[a-z0-9_]+_(train|validation)_(images|labels)\.npy")
 """A course data file's name (``mnist_train_images.npy``): the handed-over files that may be read by name."""
 
 
-class TestSetWithheld(FileNotFoundError):
-    """What reading the course's test file raises: it is the grader's alone."""
+class TestSetWithheld(PermissionError):
+    """What reading the course's test file raises: it is the grader's alone
+    (a refusal, as reading the grader's own copy of it is)."""
 
 
 class CourseData:

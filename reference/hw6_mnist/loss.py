@@ -89,8 +89,10 @@ def _default_regulariser(submission: Hw6Submission, inst: Instance, want: float)
     one alone); None if there are none or they do not."""
     for zeroing in submission.plan("fCE").zeroings():
         again = submission.call_loss("fCE", inst, with_globals=zeroing.with_globals, **zeroing.overrides)
-        value = coerce.scalar(again.value)[0] if again.ok else None
-        if value is not None and np.isclose(value, want, rtol=RTOL):
+        if not again.ok:
+            continue
+        value = coerce.scalar(again.value)[0]
+        if value is not None and np.isclose(value, want, RTOL):  # rtol
             return zeroing
     return None
 
