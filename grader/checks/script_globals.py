@@ -16,6 +16,8 @@ import symtable
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from grader.sandbox.safe_import import is_main_guard
+
 _NOT_GIVEN = object()
 
 
@@ -53,7 +55,7 @@ def supplied(source: str, stub: str | None) -> list[Supplied]:
         table = symtable.symtable(source, "<submission>", "exec")
     except (SyntaxError, ValueError, RecursionError):
         return []
-    guards = [node for node in tree.body if _is_main_guard(node)]
+    guards = [node for node in tree.body if is_main_guard(node)]
     if not guards:
         return []
     bound = _module_bound([node for node in tree.body if node not in guards])
@@ -87,10 +89,6 @@ def supplied(source: str, stub: str | None) -> list[Supplied]:
         found.append(Supplied(name, value, tuple(dict.fromkeys(functions)), first.lineno,
                               _shown(ast.unparse(first)), own))
     return found
-
-
-def _is_main_guard(node: ast.stmt) -> bool:
-    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test)
 
 
 def _module_bound(statements: list[ast.stmt]) -> set[str]:

@@ -41,7 +41,8 @@ def _is_simple(node: ast.AST) -> bool:
     return True
 
 
-def _is_main_guard(node: ast.stmt) -> bool:
+def is_main_guard(node: ast.stmt) -> bool:
+    """An ``if __name__ == "__main__":`` block (any test of ``__name__``)."""
     return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
 
 
@@ -66,7 +67,7 @@ def _keep(node: ast.stmt) -> bool:
 
 def _describe(node: ast.stmt) -> str:
     text = ast.unparse(node)
-    if _is_main_guard(node):
+    if is_main_guard(node):
         return "the `if __name__ == \"__main__\":` block"
     lowered = text.lower()
     if "plt." in lowered or ".show(" in lowered or "savefig" in lowered:
@@ -154,11 +155,11 @@ def compile_definitions(source: bytes, filename: str) -> tuple[CodeType, list[di
     kept: list[ast.stmt] = []
     set_aside: list[dict[str, Any]] = []
     for node in tree.body:
-        if not _is_main_guard(node) and _keep(node):
+        if not is_main_guard(node) and _keep(node):
             kept.append(_guard_statement(_guard_imports(node)))
         else:
             end = getattr(node, "end_lineno", node.lineno)
-            code = "" if _is_main_guard(node) else shown(lines, node.lineno, end)
+            code = "" if is_main_guard(node) else shown(lines, node.lineno, end)
             set_aside.append({"line": node.lineno, "end_line": end, "what": _describe(node), "text": code})
     module = ast.Module(body=kept, type_ignores=[])
     ast.fix_missing_locations(module)
