@@ -130,6 +130,9 @@ properties any correct answer has), and says what to fix in the course's terms.
 The course grades with more checks on hidden instances, so passing here is necessary but
 not sufficient: write code that is right in general, not for the example.
 {"The datasets are downloaded on first use (`grade datasets list` shows them)." if assignment.datasets else ""}
+After a check run in a terminal, a small background server of the grader's stays for 15 minutes
+so that your next check starts at once; `grade server stop` ends it, and with
+`GRADER_SERVER=off` set none is started.
 """
 
 

@@ -28,6 +28,13 @@ def mark(label: str) -> None:
             _MARKS.append((label, time.perf_counter()))
 
 
+def mark_at(label: str, boottime: float) -> None:
+    """Record that ``label`` happened at ``boottime`` (``CLOCK_BOOTTIME``: a moment of another process's)."""
+    if _ON:
+        with _LOCK:
+            _MARKS.append((label, time.perf_counter() - (time.clock_gettime(time.CLOCK_BOOTTIME) - boottime)))
+
+
 def since_process_start() -> float | None:
     """Seconds since the kernel started this process (None off Linux)."""
     try:
@@ -42,12 +49,14 @@ def since_process_start() -> float | None:
 _START_OFFSET: float | None = None
 
 
-def start() -> None:
-    """The first mark, with the time the interpreter took to get here."""
+def start(started: float | None = None, label: str = "interpreter started, grade's entry point reached") -> None:
+    """The first mark, with the time the interpreter took to get here; or,
+    for a command another process started (the resident server's), the time
+    since that process started (``started``: its start on ``CLOCK_BOOTTIME``)."""
     global _START_OFFSET, _ON
-    _START_OFFSET = since_process_start()
+    _START_OFFSET = since_process_start() if started is None else time.clock_gettime(time.CLOCK_BOOTTIME) - started
     _ON = True
-    mark("interpreter started, grade's entry point reached")
+    mark(label)
 
 
 def report() -> str:

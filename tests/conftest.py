@@ -3,12 +3,18 @@ grading helpers."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from course_files import FASHION_IDX, MNIST_IDX, REPO
+
+os.environ["GRADER_SERVER"] = "off"
+"""Every ``grade`` the suite runs starts its child itself, whatever server a
+developer's own terminal left: tests of the resident server turn it on, in a
+socket folder of their own (test_resident_server.py)."""
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ _COMMANDS = {
     "gradebook": ("grader.cli.gradebook", "gradebook_group"),
     "worker": ("grader.cli.worker", "worker_command"),
     "similarity": ("grader.cli.similarity", "similarity_command"),
+    "server": ("grader.cli.server", "server_group"),
 }
 
 

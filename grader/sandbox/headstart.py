@@ -103,9 +103,26 @@ def _key_from_json(raw: Any) -> forking.ViewKey | None:
         return None
 
 
+def recent_views() -> list[forking.ViewKey]:
+    """The views remembered, the most recently used last."""
+    views = _read_views().get("views", {})
+    found = [_key_from_json(entry) for entry in views.values() if isinstance(entry, dict)] if isinstance(
+        views, dict) else []
+    return [key for key in found if key is not None]
+
+
 def remembered(command: str) -> forking.ViewKey | None:
-    entry = _read_views().get("views", {}).get(command)
+    """The view ``command`` used last time (None: not known), and whether it
+    is the most recent one in the cache (``_LATEST``: the resident server's
+    standby starts its zygote for that one)."""
+    global _LATEST
+    views = _read_views().get("views", {})
+    _LATEST = bool(views) and list(views)[-1] == command
+    entry = views.get(command)
     return _key_from_json(entry) if isinstance(entry, dict) else None
+
+
+_LATEST = False
 
 
 def remember(command: str, key: forking.ViewKey) -> None:
@@ -131,13 +148,17 @@ class HeadStartPool(forking.ZygotePool):
     is the session's, else none (the ordinary start); it remembers the view
     the session asked for, for the next run."""
 
-    def __init__(self, command: str, guess: forking.ViewKey | None, available: Available | None) -> None:
+    def __init__(self, command: str, guess: forking.ViewKey | None, available: Available | None,
+                 early: forking.Zygote | None = None) -> None:
         super().__init__()
         self.command = command
         self.guess = guess
         self.used: bool | None = None
         """None until the session asked; then whether the early zygote was its."""
-        self._early: forking.Zygote | None = None
+        self.asked: forking.ViewKey | None = None
+        """The view the session asked for (None: it asked for none)."""
+        self._early: forking.Zygote | None = early
+        """The early zygote: this pool's thread starts it, or it was started ahead (``adopt``)."""
         self._ready = threading.Event()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
@@ -164,7 +185,8 @@ class HeadStartPool(forking.ZygotePool):
             self._early.close()
 
     def for_view(self, available: Available, key: forking.ViewKey) -> forking.Zygote | None:
-        if self.used is None and key != self.guess:  # unchanged: no rewrite (a rename over a file can cost ms)
+        self.asked = key
+        if self.used is None and (key != self.guess or not _LATEST):  # else no rewrite (a rename can cost ms)
             remember(self.command, key)
         if available.level != "namespaces" or not available.root:
             self.used = False
@@ -183,6 +205,9 @@ class HeadStartPool(forking.ZygotePool):
             self._closing.set()
             self._thread.join()
             self._thread = self._early = None
+        elif self._early is not None:  # adopted (``adopt``): no thread of this pool's started it
+            self._early.close()
+            self._early = None
         super().close()
 
 
@@ -212,6 +237,20 @@ def begin(argv: list[str]) -> None:
             available = None  # zygotes need a uid per child: the child starts the ordinary way
     _POOL = HeadStartPool(command, guess, available)
     atexit.register(_POOL.close)
+
+
+def adopt(argv: list[str], zygote: forking.Zygote | None) -> HeadStartPool | None:
+    """For ``grade submit`` with these arguments, run by the resident server:
+    ``zygote`` (started ahead by its standby, or None) as the early zygote,
+    used only if the session's view is its view, as ``begin``'s is."""
+    global _POOL
+    if _submit_arguments(argv) is None:
+        if zygote is not None:
+            zygote.close()
+        return None
+    command = command_key(argv)
+    _POOL = HeadStartPool(command, remembered(command), None, early=zygote)
+    return _POOL
 
 
 def take() -> HeadStartPool | None:

@@ -1,0 +1,283 @@
+"""The resident server (``python -m grader.server.serve SOCKET``) and its standbys.
+
+The server imports the grader once, then forks one standby at a time. A
+standby starts a warm zygote for the view of the last ``grade submit``,
+accepts one command, runs it as the ``grade`` entry point would, and exits;
+the server then forks the next one from its clean image, so no command sees
+what an earlier one left in memory. The server ends when a standby has
+waited ``GRADER_SERVER_IDLE`` seconds for nothing, on SIGTERM (``grade server
+stop``), or when standbys keep failing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from typing import Any
+
+from grader import server
+
+SERVED, IDLE, BROKEN = 0, 3, 4
+"""A standby's exit codes: it ran a command (or refused one), it waited in
+vain, it failed before it could take one."""
+_BROKEN_IN_A_ROW = 3
+_LOG_BYTES = 1 << 20
+
+
+def info_path(socket_path: str) -> str:
+    """The server's pid file beside its socket (JSON: pid, started, idle seconds)."""
+    return socket_path[: -len(".sock")] + ".json"
+
+
+def _warm() -> None:
+    """Import what a ``grade submit`` imports, so that no standby has to."""
+    import numpy.random  # noqa: F401  (the grader draws its random instances with it)
+
+    import grader.cli  # noqa: F401
+    import grader.cli.submit  # noqa: F401
+    from grader.sandbox import isolation
+
+    isolation.probe()
+
+
+def main(path: str) -> int:
+    lock = os.open(path[: -len(".sock")] + ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return 0  # another server of this build is starting or serving
+    _trim_log(path)
+    _warm()
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    listener.listen(16)
+    bound = os.stat(path).st_ino
+    info = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle_seconds": server.idle_seconds()}
+    with open(info_path(path), "w", encoding="utf-8") as stream:
+        json.dump(info, stream)
+    standby_pid = 0
+
+    def stop(received: int, frame: object) -> None:
+        if standby_pid:
+            try:
+                os.kill(standby_pid, signal.SIGTERM)
+            except OSError:
+                pass
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    broken = 0
+    try:
+        while broken < _BROKEN_IN_A_ROW:
+            standby_pid = os.fork()
+            if standby_pid == 0:
+                code = BROKEN
+                try:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    code = Standby(listener).serve()
+                except BaseException as exc:  # a standby's failure is the server's log's, never a student's
+                    print(f"standby {os.getpid()}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(standby_pid, 0)
+            standby_pid = 0
+            code = os.waitstatus_to_exitcode(status)
+            if code == IDLE:
+                break
+            broken = broken + 1 if code not in (SERVED,) else 0
+    finally:
+        try:
+            if os.stat(path).st_ino == bound:  # a newer server may have taken the name
+                os.unlink(path)
+                os.unlink(info_path(path))
+        except OSError:
+            pass
+    return 0
+
+
+def _trim_log(path: str) -> None:
+    log = path[: -len(".sock")] + ".log"
+    try:
+        if os.path.getsize(log) > _LOG_BYTES:
+            os.truncate(log, 0)
+    except OSError:
+        pass
+
+
+def _signature(paths: tuple[str, ...]) -> list[tuple[int, int, int, int] | None]:
+    """What the zygote's view binds, as the kernel saw it when it started (a
+    file replaced since, e.g. a dataset fetched again, is another inode)."""
+    found: list[tuple[int, int, int, int] | None] = []
+    for path in paths:
+        try:
+            seen = os.stat(path)
+            found.append((seen.st_dev, seen.st_ino, seen.st_size, seen.st_mtime_ns))
+        except OSError:
+            found.append(None)
+    return found
+
+
+class Standby:
+    """One forked copy of the server: a zygote started ahead, then one command."""
+
+    def __init__(self, listener: socket.socket) -> None:
+        self.listener = listener
+        self.zygote: Any = None
+        self.files: list[tuple[int, int, int, int] | None] = []
+        self._finished = threading.Event()
+
+    def _start_zygote(self) -> None:
+        """A zygote for the most recent view ``grade submit`` used (the
+        session forks from it only if its own view is this one)."""
+        from grader.errors import GraderError
+        from grader.sandbox import forking, headstart, isolation
+
+        views = headstart.recent_views()
+        if not views:
+            return
+        try:
+            available = isolation.choose("auto")
+        except GraderError:
+            return
+        if available.level != "namespaces" or not available.root:
+            return
+        key = views[-1]
+        self.files = _signature(key.readable + key.data)
+        try:
+            self.zygote = forking.Zygote(available, key)
+        except GraderError as exc:
+            print(f"standby {os.getpid()}: no zygote: {exc}", file=sys.stderr, flush=True)
+
+    def _zygote_if_unchanged(self) -> Any:
+        zygote, self.zygote = self.zygote, None
+        if zygote is not None and (not zygote.alive() or _signature(zygote.key.readable + zygote.key.data)
+                                   != self.files):
+            zygote.close()
+            return None
+        return zygote
+
+    def serve(self) -> int:
+        self._start_zygote()
+        self.listener.settimeout(server.idle_seconds())
+        try:
+            connection, _ = self.listener.accept()
+        except (socket.timeout, TimeoutError):
+            return IDLE
+        self.listener.close()
+        with connection:
+            connection.settimeout(10.0)
+            _, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                  struct.calcsize("3i")))
+            message, fds, _, _ = socket.recv_fds(connection, server.MAX_MESSAGE, 3)
+            if uid != os.getuid() or len(fds) != 3:
+                return SERVED  # only this user's own commands, with their terminal
+            request = json.loads(message)
+            try:
+                os.chdir(request["cwd"])
+            except OSError as exc:
+                connection.send(json.dumps({"refused": str(exc)}).encode())
+                return SERVED
+            connection.send(json.dumps({"pid": os.getpid()}).encode())
+            if connection.recv(16) != b"go":
+                return SERVED  # the client gave up waiting and runs the command itself
+            connection.settimeout(None)
+            self._adopt(fds, request)
+            threading.Thread(target=self._watch, args=(connection,), daemon=True).start()
+            try:
+                code, pool = self._run(list(request["argv"]), request.get("started"), request.get("sent"))
+            except BaseException:  # a bug of the grader's: its traceback, as the ordinary start shows it
+                import traceback
+
+                traceback.print_exc()
+                code, pool = 1, None
+            self._finished.set()
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            try:
+                connection.send(json.dumps({"exit": code}).encode())
+            except OSError:
+                pass
+        self._after(pool)
+        return SERVED
+
+    def _watch(self, connection: socket.socket) -> None:
+        """The client gone (killed, its terminal closed): stop its command as Ctrl-C would."""
+        try:
+            gone = connection.recv(16) == b""
+        except OSError:
+            gone = True
+        if gone and not self._finished.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    @staticmethod
+    def _adopt(fds: list[int], request: dict[str, Any]) -> None:
+        """Take the client's terminal (its stdin, stdout, stderr), environment,
+        program name and first ``sys.path`` entry (the ``grade`` script's
+        folder, which the child's library path is worked out from) as this
+        process's own, so that the command sees what the ordinary start sees."""
+        encoding, errors = sys.stdout.encoding, sys.stdout.errors
+        for target, fd in zip((0, 1, 2), fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        sys.stdin = io.TextIOWrapper(io.open(0, "rb", closefd=False), encoding=encoding)
+        sys.stdout = io.TextIOWrapper(io.open(1, "wb", closefd=False), encoding=encoding, errors=errors,
+                                      line_buffering=os.isatty(1))
+        sys.stderr = io.TextIOWrapper(io.open(2, "wb", closefd=False), encoding=encoding,
+                                      errors="backslashreplace", line_buffering=True)
+        os.environ.clear()
+        os.environ.update({str(name): str(value) for name, value in request["env"].items()})
+        sys.argv[:1] = [str(request.get("sys_argv0", "grade"))]
+        if sys.path:
+            sys.path[0] = str(request.get("sys_path0", sys.path[0]))
+
+    def _run(self, argv: list[str], started: float | None, sent: float | None) -> tuple[int, Any]:
+        """``grade ARGS`` as the entry point runs it, with this standby's
+        zygote as its head start: the exit code, and the head start to close."""
+        from grader import launch, timing
+        from grader.sandbox import headstart
+
+        if launch.PROFILE_OPTION in argv[2:]:
+            timing.start(started, "the resident server's standby took the command")
+            if isinstance(sent, float):
+                timing.mark_at("the client (an interpreter, the build's key) sent the command", sent)
+        pool = headstart.adopt(argv[2:], self._zygote_if_unchanged())
+        try:
+            launch.run_cli(argv[1:])
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0, pool
+            print(exc.code, file=sys.stderr)
+            return 1, pool
+        return 0, pool
+
+    @staticmethod
+    def _after(pool: Any) -> None:
+        """Once the client has its exit code: close the head start, and make
+        its view the most recent one, the view the next standby starts its
+        zygote for."""
+        if pool is None:
+            return
+        pool.close()
+        if pool.asked is not None:
+            from grader.sandbox import headstart
+
+            headstart.remember(pool.command, pool.asked)
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
