@@ -15,12 +15,14 @@ import fcntl
 import io
 import json
 import os
+import select
 import signal
 import socket
 import struct
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from grader import server
@@ -29,6 +31,10 @@ SERVED, IDLE, BROKEN = 0, 3, 4
 """A standby's exit codes: it ran a command (or refused one), it waited in
 vain, it failed before it could take one."""
 _BROKEN_IN_A_ROW = 3
+BUSY_DELAY_SECONDS = 10.0
+"""How long the standby that replaces one that took a command waits for that
+command to end before it starts its own zygote anyway (a command that comes
+sooner is served without a zygote: its child starts the ordinary way)."""
 _LOG_BYTES = 1 << 20
 
 
@@ -68,36 +74,19 @@ def main(path: str) -> int:
     info = {"pid": os.getpid(), "socket": path, "started": time.time(), "idle_seconds": server.idle_seconds()}
     with open(info_path(path), "w", encoding="utf-8") as stream:
         json.dump(info, stream)
-    standby_pid = 0
+    standbys: dict[int, _Forked] = {}
 
     def stop(received: int, frame: object) -> None:
-        if standby_pid:
+        for pid in standbys:
             try:
-                os.kill(standby_pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGTERM)
             except OSError:
                 pass
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    broken = 0
     try:
-        while broken < _BROKEN_IN_A_ROW:
-            standby_pid = os.fork()
-            if standby_pid == 0:
-                code = BROKEN
-                try:
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    code = Standby(listener).serve()
-                except BaseException as exc:  # a standby's failure is the server's log's, never a student's
-                    print(f"standby {os.getpid()}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-                finally:
-                    os._exit(code)
-            _, status = os.waitpid(standby_pid, 0)
-            standby_pid = 0
-            code = os.waitstatus_to_exitcode(status)
-            if code == IDLE:
-                break
-            broken = broken + 1 if code not in (SERVED,) else 0
+        _keep_one_waiting(listener, standbys)
     finally:
         try:
             if os.stat(path).st_ino == bound:  # a newer server may have taken the name
@@ -105,7 +94,122 @@ def main(path: str) -> int:
                 os.unlink(info_path(path))
         except OSError:
             pass
+        _leave_no_files(path)
     return 0
+
+
+def _leave_no_files(path: str) -> None:
+    """An ended server's lock, and its log unless something was written to it."""
+    stem = path[: -len(".sock")]
+    for name, only_if_empty in ((stem + ".lock", False), (stem + ".log", True)):
+        try:
+            if not only_if_empty or os.path.getsize(name) == 0:
+                os.unlink(name)
+        except OSError:
+            pass
+
+
+@dataclass
+class _Forked:
+    """A standby as the server sees it: its pid, the pipe it says "taken" on
+    (-1 once it did, or ended), and the one the server says "start your
+    zygote now" on (-1 once said)."""
+
+    pid: int
+    taken: int
+    go: int
+
+    def close(self) -> None:
+        for fd in (self.taken, self.go):
+            if fd >= 0:
+                os.close(fd)
+        self.taken = self.go = -1
+
+    def start_zygote(self) -> None:
+        if self.go >= 0:
+            try:
+                os.write(self.go, b"z")
+            except OSError:
+                pass
+            os.close(self.go)
+            self.go = -1
+
+
+def _fork_standby(listener: socket.socket, delay: float, others: dict[int, _Forked]) -> _Forked:
+    taken, says = os.pipe()
+    hears, go = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = BROKEN
+        try:
+            for fd in [taken, go, *(fd for other in others.values() for fd in (other.taken, other.go) if fd >= 0)]:
+                os.close(fd)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.set_wakeup_fd(-1)
+            code = Standby(listener, says, hears, delay).serve()
+        except BaseException as exc:  # a standby's failure is the server's log's, never a student's
+            print(f"standby {os.getpid()}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        finally:
+            os._exit(code)
+    os.close(says)
+    os.close(hears)
+    return _Forked(pid, taken, go)
+
+
+def _keep_one_waiting(listener: socket.socket, standbys: dict[int, _Forked]) -> None:
+    """Keep one standby waiting for a command at all times (one that took a
+    command is replaced at once, so a second terminal's check is not queued
+    behind a long training run), until the waiting one was idle for the whole
+    idle time, or standbys keep failing. The replacement starts its zygote
+    once the command ends (or after ``BUSY_DELAY_SECONDS``), so that the two
+    do not share the two cores."""
+    woken, wake = os.pipe()
+    os.set_blocking(wake, False)
+    signal.set_wakeup_fd(wake)
+    signal.signal(signal.SIGCHLD, lambda received, frame: None)  # a standby ended: the wake-up pipe says so
+    waiting: _Forked | None = None
+    delay, broken = 0.0, 0
+    while broken < _BROKEN_IN_A_ROW:
+        if waiting is None:
+            waiting = _fork_standby(listener, delay, standbys)
+            standbys[waiting.pid] = waiting
+        watched = [woken] + ([waiting.taken] if waiting.taken >= 0 else [])
+        for ready in select.select(watched, [], [], 5.0)[0]:
+            if ready == woken:
+                os.read(woken, 512)
+                continue
+            said = os.read(waiting.taken, 1)
+            os.close(waiting.taken)
+            waiting.taken = -1
+            if said == b"t":  # it took a command: the next one waits beside it
+                waiting, delay = None, BUSY_DELAY_SECONDS
+        for forked, code in _reaped(standbys):
+            if forked is waiting:
+                if code == IDLE:
+                    return
+                waiting, delay = None, 0.0
+                broken = broken + 1 if code != SERVED else 0
+            elif waiting is not None and not any(other.taken < 0 for other in standbys.values()
+                                                 if other is not waiting):
+                waiting.start_zygote()  # no command is running any more
+
+
+def _reaped(standbys: dict[int, _Forked]) -> list[tuple[_Forked, int]]:
+    """The standbys that ended, with their exit codes (forgotten, their pipes closed)."""
+    ended = []
+    while standbys:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        forked = standbys.pop(pid, None)
+        if forked is not None:
+            forked.close()
+            ended.append((forked, os.waitstatus_to_exitcode(status)))
+    return ended
 
 
 def _trim_log(path: str) -> None:
@@ -133,8 +237,13 @@ def _signature(paths: tuple[str, ...]) -> list[tuple[int, int, int, int] | None]
 class Standby:
     """One forked copy of the server: a zygote started ahead, then one command."""
 
-    def __init__(self, listener: socket.socket) -> None:
+    def __init__(self, listener: socket.socket, says: int = -1, hears: int = -1, delay: float = 0.0) -> None:
         self.listener = listener
+        self.says = says
+        """The pipe it says "taken" on, to the server (-1: none)."""
+        self.hears = hears
+        """The pipe the server says "start your zygote now" on (-1: none)."""
+        self.delay = delay
         self.zygote: Any = None
         self.files: list[tuple[int, int, int, int] | None] = []
         self._finished = threading.Event()
@@ -170,13 +279,18 @@ class Standby:
         return zygote
 
     def serve(self) -> int:
-        self._start_zygote()
+        watched = [self.listener, *([self.hears] if self.hears >= 0 else [])]
+        if not self.delay or self.listener not in select.select(watched, [], [], self.delay)[0]:
+            self._start_zygote()
         self.listener.settimeout(server.idle_seconds())
         try:
             connection, _ = self.listener.accept()
         except (socket.timeout, TimeoutError):
             return IDLE
         self.listener.close()
+        if self.says >= 0:
+            os.write(self.says, b"t")
+            os.close(self.says)
         with connection:
             connection.settimeout(10.0)
             _, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,

@@ -78,8 +78,11 @@ def test_a_second_submit_is_served_and_grades_exactly_as_the_first(tmp_path: Pat
     assert first.returncode == 0, first.stderr
     assert TOOK not in first.stderr, "the first run of a build had a server to hand the command to"
     info = wait_for_server()
-    served = [grade(env, "submit", str(path), "--json", str(tmp_path / f"served{n}.json"), "--profile-timing")
-              for n in range(2)]
+    served = []
+    for n in range(2):
+        time.sleep(0.5)  # the next standby starts its zygote once a command ends; nobody checks again sooner
+        served.append(grade(env, "submit", str(path), "--json", str(tmp_path / f"served{n}.json"),
+                            "--profile-timing"))
     for done in served:
         assert done.returncode == 0, done.stderr
         assert TOOK in done.stderr, done.stderr
@@ -227,3 +230,21 @@ def test_the_standby_drops_its_zygote_when_a_file_of_its_view_changed(tmp_path: 
             fresh.replace(data)  # as a dataset fetched again lands
         kept = standby._zygote_if_unchanged()
         assert (kept is zygote) == (change is None) and zygote.closed == (change is not None)
+
+
+def test_a_second_terminal_is_served_while_a_long_command_runs(tmp_path: Path, env: dict) -> None:
+    grade(env, "submit", str(submission(tmp_path)), "--json", str(tmp_path / "warm.json"))
+    wait_for_server()
+    slow = submission(tmp_path, REFERENCE, "homework2_affine_slow.py", "\nimport time\ntime.sleep(60)\n")
+    long = subprocess.Popen([str(GRADE), "submit", str(slow), "--profile-timing"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        started = time.monotonic()
+        quick = grade(env, "submit", str(submission(tmp_path)), "--profile-timing")
+        assert TOOK in quick.stderr and quick.returncode == 0, quick.stderr
+        assert time.monotonic() - started < 8, "the second command waited for the first"
+        assert long.poll() is None, "the long command ended early"
+    finally:
+        long.send_signal(signal.SIGINT)
+        long.communicate(timeout=30)
