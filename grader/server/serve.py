@@ -174,14 +174,14 @@ def _keep_one_waiting(listener: socket.socket, standbys: dict[int, _Forked]) -> 
         if waiting is None:
             waiting = _fork_standby(listener, delay, standbys)
             standbys[waiting.pid] = waiting
-        watched = [woken] + ([waiting.taken] if waiting.taken >= 0 else [])
-        for ready in select.select(watched, [], [], 5.0)[0]:
-            if ready == woken:
-                os.read(woken, 512)
-                continue
-            said = os.read(waiting.taken, 1)
-            os.close(waiting.taken)
-            waiting.taken = -1
+        current = waiting
+        ready = select.select([woken] + ([current.taken] if current.taken >= 0 else []), [], [], 5.0)[0]
+        if woken in ready:
+            os.read(woken, 512)
+        if current.taken >= 0 and current.taken in ready:
+            said = os.read(current.taken, 1)
+            os.close(current.taken)
+            current.taken = -1
             if said == b"t":  # it took a command: the next one waits beside it
                 waiting, delay = None, BUSY_DELAY_SECONDS
         for forked, code in _reaped(standbys):
@@ -279,7 +279,7 @@ class Standby:
         return zygote
 
     def serve(self) -> int:
-        watched = [self.listener, *([self.hears] if self.hears >= 0 else [])]
+        watched: list[Any] = [self.listener, *([self.hears] if self.hears >= 0 else [])]
         if not self.delay or self.listener not in select.select(watched, [], [], self.delay)[0]:
             self._start_zygote()
         self.listener.settimeout(server.idle_seconds())

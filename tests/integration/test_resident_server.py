@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -248,3 +249,21 @@ def test_a_second_terminal_is_served_while_a_long_command_runs(tmp_path: Path, e
     finally:
         long.send_signal(signal.SIGINT)
         long.communicate(timeout=30)
+
+
+def test_an_edited_course_is_read_afresh_by_the_served_command(tmp_path: Path, env: dict) -> None:
+    course = tmp_path / "course"
+    for part in ("assignments", "reference"):
+        (course / part).mkdir(parents=True)
+        shutil.copytree(REPO / part / "hw2_affine", course / part / "hw2_affine")
+    env = {**env, "GRADER_COURSE_DIR": str(course)}
+    path = submission(tmp_path)
+    grade(env, "submit", str(path), "--json", str(tmp_path / "warm.json"))
+    wait_for_server()
+    time.sleep(0.5)
+    manifest = course / "assignments" / "hw2_affine" / "assignment.toml"
+    manifest.write_text(manifest.read_text().replace('name = "(1) W1, b1, W2, b2 of g and f"\npoints = 1',
+                                                     'name = "(1) W1, b1, W2, b2 of g and f"\npoints = 4', 1))
+    done = grade(env, "submit", str(path), "--json", str(tmp_path / "edited.json"), "--profile-timing")
+    assert TOOK in done.stderr and done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "edited.json").read_text())["max_score"] == 18, "the server graded the old manifest"
