@@ -103,26 +103,23 @@ def _key_from_json(raw: Any) -> forking.ViewKey | None:
         return None
 
 
-def recent_views() -> list[forking.ViewKey]:
-    """The views remembered, the most recently used last."""
+def latest_view() -> forking.ViewKey | None:
+    """The view of the command run most recently (the one the resident server's standby starts its zygote for)."""
     views = _read_views().get("views", {})
-    found = [_key_from_json(entry) for entry in views.values() if isinstance(entry, dict)] if isinstance(
-        views, dict) else []
-    return [key for key in found if key is not None]
-
-
-def remembered(command: str) -> forking.ViewKey | None:
-    """The view ``command`` used last time (None: not known), and whether it
-    is the most recent one in the cache (``_LATEST``: the resident server's
-    standby starts its zygote for that one)."""
-    global _LATEST
-    views = _read_views().get("views", {})
-    _LATEST = bool(views) and list(views)[-1] == command
-    entry = views.get(command)
+    entry = list(views.values())[-1] if views else None
     return _key_from_json(entry) if isinstance(entry, dict) else None
 
 
-_LATEST = False
+def remembered(command: str) -> forking.ViewKey | None:
+    return looked_up(command)[0]
+
+
+def looked_up(command: str) -> tuple[forking.ViewKey | None, bool]:
+    """The view ``command`` used last time (None: not known), and whether
+    that command is the most recent one in the cache."""
+    views = _read_views().get("views", {})
+    entry = views.get(command)
+    return (_key_from_json(entry) if isinstance(entry, dict) else None), bool(views) and list(views)[-1] == command
 
 
 def remember(command: str, key: forking.ViewKey) -> None:
@@ -149,14 +146,14 @@ class HeadStartPool(forking.ZygotePool):
     the session asked for, for the next run."""
 
     def __init__(self, command: str, guess: forking.ViewKey | None, available: Available | None,
-                 early: forking.Zygote | None = None) -> None:
+                 early: forking.Zygote | None = None, latest: bool = False) -> None:
         super().__init__()
         self.command = command
         self.guess = guess
+        self.latest = latest
+        """Whether the command is the cache's most recent (else its view is written again, last)."""
         self.used: bool | None = None
         """None until the session asked; then whether the early zygote was its."""
-        self.asked: forking.ViewKey | None = None
-        """The view the session asked for (None: it asked for none)."""
         self._early: forking.Zygote | None = early
         """The early zygote: this pool's thread starts it, or it was started ahead (``adopt``)."""
         self._ready = threading.Event()
@@ -185,8 +182,7 @@ class HeadStartPool(forking.ZygotePool):
             self._early.close()
 
     def for_view(self, available: Available, key: forking.ViewKey) -> forking.Zygote | None:
-        self.asked = key
-        if self.used is None and (key != self.guess or not _LATEST):  # else no rewrite (a rename can cost ms)
+        if self.used is None and (key != self.guess or not self.latest):  # else no rewrite (a rename can cost ms)
             remember(self.command, key)
         if available.level != "namespaces" or not available.root:
             self.used = False
@@ -224,7 +220,7 @@ def begin(argv: list[str]) -> None:
         return
     _, mode = found
     command = command_key(argv)
-    guess = remembered(command)
+    guess, latest = looked_up(command)
     available = None
     if guess is not None:
         from grader.sandbox import isolation
@@ -235,7 +231,7 @@ def begin(argv: list[str]) -> None:
             available = None
         if available is not None and not (available.level == "namespaces" and available.root):
             available = None  # zygotes need a uid per child: the child starts the ordinary way
-    _POOL = HeadStartPool(command, guess, available)
+    _POOL = HeadStartPool(command, guess, available, latest=latest)
     atexit.register(_POOL.close)
 
 
@@ -249,7 +245,8 @@ def adopt(argv: list[str], zygote: forking.Zygote | None) -> HeadStartPool | Non
             zygote.close()
         return None
     command = command_key(argv)
-    _POOL = HeadStartPool(command, remembered(command), None, early=zygote)
+    guess, latest = looked_up(command)
+    _POOL = HeadStartPool(command, guess, None, early=zygote, latest=latest)
     return _POOL
 
 

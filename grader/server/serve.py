@@ -254,8 +254,8 @@ class Standby:
         from grader.errors import GraderError
         from grader.sandbox import forking, headstart, isolation
 
-        views = headstart.recent_views()
-        if not views:
+        key = headstart.latest_view()
+        if key is None:
             return
         try:
             available = isolation.choose("auto")
@@ -263,7 +263,6 @@ class Standby:
             return
         if available.level != "namespaces" or not available.root:
             return
-        key = views[-1]
         self.files = _signature(key.readable + key.data)
         try:
             self.zygote = forking.Zygote(available, key)
@@ -327,7 +326,8 @@ class Standby:
                 connection.send(json.dumps({"exit": code}).encode())
             except OSError:
                 pass
-        self._after(pool)
+        if pool is not None:
+            pool.close()  # once the client has its exit code
         return SERVED
 
     def _watch(self, connection: socket.socket) -> None:
@@ -380,18 +380,6 @@ class Standby:
             return 1, pool
         return 0, pool
 
-    @staticmethod
-    def _after(pool: Any) -> None:
-        """Once the client has its exit code: close the head start, and make
-        its view the most recent one, the view the next standby starts its
-        zygote for."""
-        if pool is None:
-            return
-        pool.close()
-        if pool.asked is not None:
-            from grader.sandbox import headstart
-
-            headstart.remember(pool.command, pool.asked)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1]))
